@@ -1,0 +1,4 @@
+//! (being written)
+/// Result of structural checks.
+#[derive(Debug, Default)]
+pub struct CheckReport {}

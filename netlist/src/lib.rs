@@ -1,0 +1,40 @@
+//! Gate-level netlists for test generation.
+//!
+//! Structure, following the data flow of `DESIGN.md`:
+//! - readers: [`bench`] (ISCAS `.bench`), [`verilog`] (structural Verilog, hierarchy flattened),
+//!   [`liberty`] (standard-cell functions, used by the Verilog reader to decompose cells);
+//! - [`Netlist`]: the editable graph of nets and cells (petgraph inside, typed ids outside),
+//!   with [`Netlist::check`] for undriven, multiply driven and looping nets;
+//! - [`Circuit`]: the compiled, levelized, read-only structure-of-arrays view that simulation and
+//!   SAT work on, made by [`Netlist::levelize`], with flip-flops cut into pseudo inputs and outputs
+//!   (the full-scan view);
+//! - writers: [`bench::write_bench`] and [`verilog_writer::write_verilog`].
+//!
+//! Invariants: this crate does no I/O outside the `read_*` and `write_*_file` functions, never
+//! panics on user input (every problem is a [`ParseError`] with file, line and column, or a
+//! [`NetlistError`]), and keeps the source order of ports and flip-flops everywhere.
+
+pub mod bench;
+pub mod check;
+pub mod circuit;
+pub mod error;
+pub mod expr;
+pub mod gate;
+#[cfg(feature = "generators")]
+pub mod generate;
+pub mod levelize;
+pub mod liberty;
+pub mod netlist;
+pub mod read;
+pub mod verilog;
+pub mod verilog_writer;
+
+pub use check::CheckReport;
+pub use circuit::{Circuit, NodeId};
+pub use error::{Diagnostic, NetlistError, ParseError, SourcePos};
+pub use expr::Expr;
+pub use gate::GateKind;
+pub use levelize::{LevelizeOptions, UndrivenPolicy};
+pub use liberty::Library;
+pub use netlist::{Cell, CellId, CellInstance, CellKind, FlopInfo, InstanceId, InstancePin, Net, NetId, Netlist, PinDirection};
+pub use read::{read_netlist, Format, ReadOptions};

@@ -8,7 +8,7 @@
 use std::fmt;
 
 /// A position in a source file, 1-based.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord, serde::Serialize)]
 pub struct SourcePos {
     /// Line number, starting at 1 (0 when unknown).
     pub line: u32,

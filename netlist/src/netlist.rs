@@ -402,7 +402,9 @@ impl Netlist {
         s
     }
 
-    pub(crate) fn node_count_bound(&self) -> usize {
-        self.graph.node_bound()
+    /// One more than the largest net or cell index, for dense tables indexed by
+    /// [`NetId::index`] or [`CellId::index`].
+    pub fn index_bound(&self) -> usize {
+        self.graph.node_indices().next_back().map_or(0, |n| n.index() + 1)
     }
 }

@@ -1,1 +1,274 @@
-//! (being written)
+//! ISCAS `.bench` netlists: reader and writer.
+//!
+//! ```text
+//! # comment
+//! INPUT(a)
+//! OUTPUT(y)
+//! q = DFF(d)
+//! y = NAND(a, q)
+//! ```
+//! Gate names: AND, NAND, OR, NOR, XOR, XNOR, NOT, BUF, BUFF, DFF (any case). Signals may be used
+//! before they are defined. As extensions (written by [`write_bench`] when a netlist needs them,
+//! so that any netlist round-trips) the reader also takes `MUX(select, when_0, when_1)` and the
+//! constants `CONST0()`, `CONST1()` and `CONSTX()`.
+
+use nom::bytes::complete::take_while1;
+use nom::character::complete::{char, space0};
+use nom::IResult;
+use rustc_hash::FxHashMap;
+
+use crate::error::{ParseError, SourcePos};
+use crate::gate::GateKind;
+use crate::netlist::{CellKind, FlopInfo, Netlist};
+
+fn is_name_char(c: char) -> bool {
+    !c.is_whitespace() && !matches!(c, '(' | ')' | ',' | '=' | '#')
+}
+
+fn name(input: &str) -> IResult<&str, &str> {
+    take_while1(is_name_char)(input)
+}
+
+/// A bench statement, borrowed from the line.
+enum Statement<'a> {
+    Input(&'a str),
+    Output(&'a str),
+    Assign { output: &'a str, function: &'a str, function_at: &'a str, args: Vec<&'a str> },
+}
+
+/// Parses one line (without its newline). `Ok(None)` for blank and comment lines. On error returns
+/// the unparsed rest of the line and what was expected.
+fn statement(line: &str) -> Result<Option<Statement<'_>>, (&str, String)> {
+    let (rest, _) = space0::<_, ()>(line).expect("space0 cannot fail");
+    if rest.is_empty() || rest.starts_with('#') {
+        return Ok(None);
+    }
+    let (after_name, first) =
+        name(rest).map_err(|_| (rest, "expected INPUT(...), OUTPUT(...) or `signal = GATE(...)`".to_string()))?;
+    let (after_space, _) = space0::<_, ()>(after_name).expect("space0 cannot fail");
+    let statement = if after_space.starts_with('(') {
+        let (after, signal) = parenthesised_name(after_space)?;
+        let statement = match first.to_ascii_uppercase().as_str() {
+            "INPUT" => Statement::Input(signal),
+            "OUTPUT" => Statement::Output(signal),
+            _ => return Err((rest, format!("unknown declaration `{first}`: expected INPUT or OUTPUT"))),
+        };
+        return end_of_line(after).map(|()| Some(statement));
+    } else {
+        let (after_eq, _) = char::<_, ()>('=')(after_space)
+            .map_err(|_| (after_space, format!("expected `=` or `(` after `{first}`")))?;
+        let (function_at, _) = space0::<_, ()>(after_eq).expect("space0 cannot fail");
+        let (after_fn, function) =
+            name(function_at).map_err(|_| (function_at, "expected a gate name such as AND or DFF".to_string()))?;
+        let (after_fn, _) = space0::<_, ()>(after_fn).expect("space0 cannot fail");
+        let (mut rest, _) =
+            char::<_, ()>('(')(after_fn).map_err(|_| (after_fn, format!("expected `(` after `{function}`")))?;
+        let mut args = Vec::new();
+        loop {
+            let (r, _) = space0::<_, ()>(rest).expect("space0 cannot fail");
+            if args.is_empty() {
+                if let Ok((r, _)) = char::<_, ()>(')')(r) {
+                    rest = r;
+                    break;
+                }
+            }
+            let (r, arg) = name(r).map_err(|_| (r, "expected a signal name".to_string()))?;
+            args.push(arg);
+            let (r, _) = space0::<_, ()>(r).expect("space0 cannot fail");
+            if let Ok((r, _)) = char::<_, ()>(',')(r) {
+                rest = r;
+            } else if let Ok((r, _)) = char::<_, ()>(')')(r) {
+                rest = r;
+                break;
+            } else {
+                return Err((r, "expected `,` or `)`".to_string()));
+            }
+        }
+        end_of_line(rest)?;
+        Statement::Assign { output: first, function, function_at, args }
+    };
+    Ok(Some(statement))
+}
+
+fn parenthesised_name(input: &str) -> Result<(&str, &str), (&str, String)> {
+    let (r, _) = char::<_, ()>('(')(input).map_err(|_| (input, "expected `(`".to_string()))?;
+    let (r, _) = space0::<_, ()>(r).expect("space0 cannot fail");
+    let (r, signal) = name(r).map_err(|_| (r, "expected a signal name".to_string()))?;
+    let (r, _) = space0::<_, ()>(r).expect("space0 cannot fail");
+    let (r, _) = char::<_, ()>(')')(r).map_err(|_| (r, "expected `)`".to_string()))?;
+    Ok((r, signal))
+}
+
+fn end_of_line(input: &str) -> Result<(), (&str, String)> {
+    let (r, _) = space0::<_, ()>(input).expect("space0 cannot fail");
+    if r.is_empty() || r.starts_with('#') {
+        Ok(())
+    } else {
+        Err((r, "expected end of line".to_string()))
+    }
+}
+
+fn gate_kind(function: &str) -> Option<Option<GateKind>> {
+    // Outer None: unknown name. Inner None: a flip-flop.
+    Some(Some(match function.to_ascii_uppercase().as_str() {
+        "AND" => GateKind::And,
+        "NAND" => GateKind::Nand,
+        "OR" => GateKind::Or,
+        "NOR" => GateKind::Nor,
+        "XOR" => GateKind::Xor,
+        "XNOR" => GateKind::Xnor,
+        "NOT" | "INV" => GateKind::Not,
+        "BUF" | "BUFF" => GateKind::Buf,
+        "MUX" => GateKind::Mux,
+        "CONST0" => GateKind::Const0,
+        "CONST1" => GateKind::Const1,
+        "CONSTX" => GateKind::ConstX,
+        "DFF" => return Some(None),
+        _ => return None,
+    }))
+}
+
+/// Parses `.bench` text. `file` names the source in error messages; the netlist is named after
+/// the file stem.
+pub fn parse_bench(text: &str, file: &str) -> Result<Netlist, ParseError> {
+    let stem = std::path::Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or("top");
+    let mut netlist = Netlist::new(stem.trim_end_matches(".bench"));
+    // First definition line of every driven signal, to report duplicates.
+    let mut defined: FxHashMap<&str, u32> = FxHashMap::default();
+    let mut outputs_seen: FxHashMap<&str, u32> = FxHashMap::default();
+    for (index, raw_line) in text.split('\n').enumerate() {
+        let line_number = index as u32 + 1;
+        let line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
+        let error_at = |rest: &str, message: String| {
+            let column = line[..line.len() - rest.len()].chars().count() as u32 + 1;
+            ParseError::at(file, SourcePos { line: line_number, column }, message)
+        };
+        let statement = match statement(line) {
+            Ok(Some(s)) => s,
+            Ok(None) => continue,
+            Err((rest, message)) => return Err(error_at(rest, message)),
+        };
+        let pos_of = |s: &str| SourcePos { line: line_number, column: line[..line.len() - s.len()].chars().count() as u32 + 1 };
+        match statement {
+            Statement::Input(signal) => {
+                if let Some(first) = defined.insert(signal, line_number) {
+                    return Err(error_at(
+                        &line[line.find(signal).unwrap_or(0)..],
+                        format!("`{signal}` is already defined on line {first}"),
+                    ));
+                }
+                let net = netlist.net(signal);
+                let cell = netlist.add_input(net);
+                netlist.set_cell_pos(cell, SourcePos { line: line_number, column: 1 });
+            }
+            Statement::Output(signal) => {
+                if let Some(first) = outputs_seen.insert(signal, line_number) {
+                    netlist.warn(
+                        Some(SourcePos { line: line_number, column: 1 }),
+                        format!("`{signal}` is already declared an output on line {first}; the repeat is ignored"),
+                    );
+                    continue;
+                }
+                let net = netlist.net(signal);
+                let cell = netlist.add_output(net);
+                netlist.set_cell_pos(cell, SourcePos { line: line_number, column: 1 });
+            }
+            Statement::Assign { output, function, function_at, args } => {
+                let kind = gate_kind(function).ok_or_else(|| {
+                    error_at(
+                        function_at,
+                        format!(
+                            "unknown gate `{function}`: expected AND, NAND, OR, NOR, XOR, XNOR, NOT, BUF, BUFF, DFF, MUX or CONST0/1/X"
+                        ),
+                    )
+                })?;
+                let (min, max) = kind.map_or((1, 1), GateKind::arity);
+                if args.len() < min || args.len() > max {
+                    let expected = if min == max { format!("{min}") } else { format!("at least {min}") };
+                    return Err(error_at(
+                        function_at,
+                        format!("`{function}` takes {expected} input(s), found {}", args.len()),
+                    ));
+                }
+                if let Some(first) = defined.insert(output, line_number) {
+                    return Err(error_at(line.trim_start(), format!("`{output}` is already defined on line {first}")));
+                }
+                let out = netlist.net(output);
+                let inputs: Vec<_> = args.iter().map(|a| netlist.net(a)).collect();
+                let cell = match kind {
+                    Some(kind) => netlist.add_gate(output, kind, &inputs, out),
+                    None => netlist.add_flop(output, inputs[0], out, FlopInfo::default()),
+                };
+                netlist.set_cell_pos(cell, pos_of(line.trim_start()));
+            }
+        }
+    }
+    Ok(netlist)
+}
+
+/// Why a netlist cannot be written as `.bench`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot write `{name}` in .bench: {reason}")]
+pub struct WriteBenchError {
+    /// The offending net name.
+    pub name: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// Writes the netlist as `.bench` text: standard-cell instances appear as their primitive gates,
+/// flip-flops as `DFF` (clock, set and reset connections are not representable and are dropped).
+pub fn write_bench(netlist: &Netlist) -> Result<String, WriteBenchError> {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let check = |name: &str| -> Result<(), WriteBenchError> {
+        if name.is_empty() || !name.chars().all(is_name_char) {
+            return Err(WriteBenchError {
+                name: name.to_string(),
+                reason: "names may not be empty or contain whitespace, `(`, `)`, `,`, `=` or `#`".into(),
+            });
+        }
+        Ok(())
+    };
+    let _ = writeln!(out, "# {}", netlist.name());
+    let _ = writeln!(
+        out,
+        "# {} inputs, {} outputs, {} D-type flipflops, {} gates",
+        netlist.inputs().len(),
+        netlist.outputs().len(),
+        netlist.flops().len(),
+        netlist.gate_count()
+    );
+    out.push('\n');
+    for &port in netlist.inputs() {
+        let name = &netlist.cell(port).name;
+        check(name)?;
+        let _ = writeln!(out, "INPUT({name})");
+    }
+    out.push('\n');
+    for &port in netlist.outputs() {
+        let name = &netlist.cell(port).name;
+        check(name)?;
+        let _ = writeln!(out, "OUTPUT({name})");
+    }
+    out.push('\n');
+    for cell in netlist.cells() {
+        let function = match netlist.cell(cell).kind {
+            CellKind::Input | CellKind::Output => continue,
+            CellKind::Flop(_) => "DFF",
+            CellKind::Gate(kind) => kind.bench_name(),
+        };
+        let Some(output) = netlist.cell_output(cell) else { continue };
+        let output = netlist.net_name(output);
+        check(output)?;
+        let inputs = netlist.cell_inputs(cell);
+        let mut args = Vec::with_capacity(inputs.len());
+        for net in inputs {
+            let name = netlist.net_name(net);
+            check(name)?;
+            args.push(name);
+        }
+        let _ = writeln!(out, "{output} = {function}({})", args.join(", "));
+    }
+    Ok(out)
+}

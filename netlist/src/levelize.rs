@@ -1,11 +1,234 @@
-//! (being written)
-/// Options.
-#[derive(Debug, Default)]
-pub struct LevelizeOptions {}
-/// Policy.
-#[derive(Debug, Default)]
+//! Compiling a [`Netlist`] into a levelized [`Circuit`] (the full-scan view).
+
+use crate::circuit::{Adjacency, Circuit, NameTable, NodeId, ScanCell};
+use crate::error::NetlistError;
+use crate::gate::GateKind;
+use crate::netlist::{CellId, CellKind, NetId, Netlist};
+
+/// What to do with a net that is read but driven by nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub enum UndrivenPolicy {
-    /// X.
+    /// Tie the net to an unknown value (X): faults it masks count as undetectable.
     #[default]
     TieX,
+    /// Treat the net as an extra primary input, after the declared ones.
+    Input,
+}
+
+impl std::fmt::Display for UndrivenPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            UndrivenPolicy::TieX => "tied to X",
+            UndrivenPolicy::Input => "treated as primary inputs",
+        })
+    }
+}
+
+/// Options for [`Netlist::levelize_with`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LevelizeOptions {
+    /// Policy for undriven nets.
+    pub undriven: UndrivenPolicy,
+}
+
+const NO_NODE: u32 = u32::MAX;
+
+impl Netlist {
+    /// Compiles the netlist with the default options (undriven nets tied to X).
+    pub fn levelize(&self) -> Result<Circuit, NetlistError> {
+        self.levelize_with(&LevelizeOptions::default())
+    }
+
+    /// Compiles the netlist into a levelized [`Circuit`].
+    ///
+    /// Fails on nets with several drivers, gates with a wrong number of inputs and combinational
+    /// loops, naming the nets concerned. Input ports that feed nothing but flip-flop clocks, sets
+    /// and resets become [`Circuit::clocks`] rather than pattern inputs.
+    pub fn levelize_with(&self, options: &LevelizeOptions) -> Result<Circuit, NetlistError> {
+        let bound = self.index_bound();
+        if bound >= NO_NODE as usize {
+            return Err(NetlistError::TooLarge(format!("{bound} nets and cells")));
+        }
+        let mut node_of_net = vec![NO_NODE; bound];
+        let mut kinds: Vec<GateKind> = Vec::new();
+        let mut names = NameTable::default();
+        let mut new_node = |kind: GateKind, name: &str, kinds: &mut Vec<GateKind>| {
+            kinds.push(kind);
+            names.push(name);
+            NodeId(kinds.len() as u32 - 1)
+        };
+
+        // Drivers: exactly one per net that is read.
+        let mut undriven = Vec::new();
+        for net in self.nets() {
+            let drivers = self.net_drivers(net);
+            if drivers.len() > 1 {
+                let list: Vec<String> = drivers
+                    .iter()
+                    .map(|&c| {
+                        let cell = self.cell(c);
+                        if cell.pos.line > 0 {
+                            format!("`{}` (line {})", cell.name, cell.pos.line)
+                        } else {
+                            format!("`{}`", cell.name)
+                        }
+                    })
+                    .collect();
+                return Err(NetlistError::MultipleDrivers {
+                    net: self.net_name(net).to_string(),
+                    count: drivers.len(),
+                    drivers: list.join(", "),
+                });
+            }
+            if drivers.is_empty() && !self.net_sinks(net).is_empty() {
+                undriven.push(net);
+            }
+        }
+
+        // Primary inputs, except clock-only ports.
+        let control = self.control_nets();
+        let mut clocks = Vec::new();
+        for &port in self.inputs() {
+            let net = self.cell_output(port).expect("input ports always drive their net");
+            if control.contains(&net) && self.net_sinks(net).is_empty() {
+                clocks.push(self.net_name(net).to_string());
+                continue;
+            }
+            node_of_net[net.index()] = new_node(GateKind::Input, self.net_name(net), &mut kinds).0;
+        }
+        if options.undriven == UndrivenPolicy::Input {
+            for &net in &undriven {
+                node_of_net[net.index()] = new_node(GateKind::Input, self.net_name(net), &mut kinds).0;
+            }
+        }
+        let num_primary_inputs = kinds.len();
+
+        // Pseudo inputs: one per flip-flop, in netlist order.
+        for &flop in self.flops() {
+            let q = self.cell_output(flop).expect("flip-flops always drive their Q net");
+            node_of_net[q.index()] = new_node(GateKind::Input, self.net_name(q), &mut kinds).0;
+        }
+        if options.undriven == UndrivenPolicy::TieX {
+            for &net in &undriven {
+                node_of_net[net.index()] = new_node(GateKind::ConstX, self.net_name(net), &mut kinds).0;
+            }
+        }
+
+        // Gates: collect pins once, then Kahn's algorithm for levels.
+        let gates: Vec<CellId> = self.gates().collect();
+        let mut gate_inputs: Vec<Vec<NetId>> = Vec::with_capacity(gates.len());
+        let mut gate_of_net = vec![u32::MAX; bound];
+        for (g, &cell) in gates.iter().enumerate() {
+            let inputs = self.cell_inputs(cell);
+            let CellKind::Gate(kind) = self.cell(cell).kind else { unreachable!("gates() yields gates only") };
+            let (min, max) = kind.arity();
+            if inputs.len() < min || inputs.len() > max {
+                let c = self.cell(cell);
+                return Err(NetlistError::Invalid(format!(
+                    "gate `{}`{} of kind {kind} has {} inputs",
+                    c.name,
+                    if c.pos.line > 0 { format!(" (line {})", c.pos.line) } else { String::new() },
+                    inputs.len()
+                )));
+            }
+            let out = self.cell_output(cell).expect("gates always drive a net");
+            gate_of_net[out.index()] = g as u32;
+            gate_inputs.push(inputs);
+        }
+        let mut pending = vec![0u32; gates.len()];
+        let mut readers: Vec<Vec<u32>> = vec![Vec::new(); gates.len()];
+        for (g, inputs) in gate_inputs.iter().enumerate() {
+            for net in inputs {
+                let driver = gate_of_net[net.index()];
+                if driver != u32::MAX {
+                    pending[g] += 1;
+                    readers[driver as usize].push(g as u32);
+                }
+            }
+        }
+        let mut level = vec![0u32; gates.len()];
+        let mut ready: Vec<u32> = (0..gates.len() as u32).filter(|&g| pending[g as usize] == 0).collect();
+        let mut order = Vec::with_capacity(gates.len());
+        while let Some(g) = ready.pop() {
+            order.push(g);
+            for &r in &readers[g as usize] {
+                let r = r as usize;
+                level[r] = level[r].max(level[g as usize] + 1);
+                pending[r] -= 1;
+                if pending[r] == 0 {
+                    ready.push(r as u32);
+                }
+            }
+        }
+        drop(readers);
+        if order.len() != gates.len() {
+            let loops = self.combinational_loops();
+            let nets = loops.into_iter().next().unwrap_or_default();
+            return Err(NetlistError::CombinationalLoop { nets: nets.iter().map(|&n| self.net_name(n).to_string()).collect() });
+        }
+        // Gates read only inputs and constants are at level 1: inputs sit at level 0.
+        order.sort_unstable_by_key(|&g| (level[g as usize], g));
+        for &g in &order {
+            let cell = gates[g as usize];
+            let CellKind::Gate(kind) = self.cell(cell).kind else { unreachable!("gates() yields gates only") };
+            let out = self.cell_output(cell).expect("gates always drive a net");
+            node_of_net[out.index()] = new_node(kind, self.net_name(out), &mut kinds).0;
+        }
+
+        // Fanin lists in node order.
+        let n = kinds.len();
+        let mut fanin = Adjacency { offsets: Vec::with_capacity(n + 1), targets: Vec::new() };
+        fanin.offsets.push(0);
+        let first_gate = n - order.len();
+        for _ in 0..first_gate {
+            fanin.offsets.push(0);
+        }
+        for &g in &order {
+            for net in &gate_inputs[g as usize] {
+                fanin.targets.push(NodeId(node_of_net[net.index()]));
+            }
+            fanin.offsets.push(fanin.targets.len() as u32);
+        }
+        drop(gate_inputs);
+        let mut levels = vec![0u32; n];
+        for node in first_gate..n {
+            let fi = &fanin.targets[fanin.offsets[node] as usize..fanin.offsets[node + 1] as usize];
+            levels[node] = fi.iter().map(|f| levels[f.index()] + 1).max().unwrap_or(0);
+        }
+        let fanout = fanin.transpose(n);
+
+        let node_of = |net: NetId| NodeId(node_of_net[net.index()]);
+        let mut outputs = Vec::with_capacity(self.outputs().len() + self.flops().len());
+        for &port in self.outputs() {
+            let net = self.cell_inputs(port)[0];
+            outputs.push(node_of(net));
+        }
+        let num_primary_outputs = outputs.len();
+        let mut scan_cells = Vec::with_capacity(self.flops().len());
+        for &flop in self.flops() {
+            let cell = self.cell(flop);
+            let d = node_of(self.cell_inputs(flop)[0]);
+            let q = node_of(self.cell_output(flop).expect("flip-flops always drive their Q net"));
+            outputs.push(d);
+            let (clock, clock_inverted) = match &cell.kind {
+                CellKind::Flop(info) => (info.clock.map(|c| self.net_name(c).to_string()), info.clock_inverted),
+                _ => (None, false),
+            };
+            scan_cells.push(ScanCell { name: cell.name.clone(), q, d, clock, clock_inverted });
+        }
+
+        Ok(Circuit {
+            name: self.name().to_string(),
+            kinds,
+            levels,
+            fanin,
+            fanout,
+            names,
+            num_primary_inputs,
+            outputs,
+            num_primary_outputs,
+            scan_cells,
+            clocks,
+        })
+    }
 }

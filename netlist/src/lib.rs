@@ -16,6 +16,7 @@
 
 pub mod bench;
 pub mod check;
+pub mod compare;
 pub mod circuit;
 pub mod error;
 pub mod expr;

@@ -33,7 +33,10 @@ pub struct CellId(u32);
 pub struct InstanceId(u32);
 
 impl NetId {
-    fn node(self) -> NodeIndex<u32> {
+    pub(crate) fn from_node(n: NodeIndex<u32>) -> Self {
+        NetId(n.index() as u32)
+    }
+    pub(crate) fn node(self) -> NodeIndex<u32> {
         NodeIndex::new(self.0 as usize)
     }
     /// The raw index, for dense per-net tables.
@@ -43,7 +46,7 @@ impl NetId {
 }
 
 impl CellId {
-    fn node(self) -> NodeIndex<u32> {
+    pub(crate) fn node(self) -> NodeIndex<u32> {
         NodeIndex::new(self.0 as usize)
     }
     /// The raw index, for dense per-cell tables.
@@ -150,7 +153,7 @@ pub struct CellInstance {
 }
 
 #[derive(Debug, Clone)]
-enum Node {
+pub(crate) enum Node {
     Net(Net),
     Cell(Cell),
 }
@@ -159,7 +162,7 @@ enum Node {
 #[derive(Debug, Clone, Default)]
 pub struct Netlist {
     name: String,
-    graph: StableDiGraph<Node, u32, u32>,
+    pub(crate) graph: StableDiGraph<Node, u32, u32>,
     net_by_name: FxHashMap<String, NetId>,
     inputs: Vec<CellId>,
     outputs: Vec<CellId>,

@@ -1,0 +1,98 @@
+//! Command-line interface: argument definitions shared by the subcommands and dispatch.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use netlist::{Format, Library, Netlist, ReadOptions};
+
+mod output;
+mod stats;
+
+/// ATPG compiler: turns gate-level netlists into manufacturing test patterns.
+#[derive(Debug, Parser)]
+#[command(name = "atpg", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Stats(stats::StatsArgs),
+}
+
+/// How to read the design: shared by every subcommand that takes a netlist.
+#[derive(Debug, Args)]
+pub struct DesignArgs {
+    /// Netlist file: ISCAS `.bench` or structural Verilog (`.v`), optionally gzipped.
+    pub file: PathBuf,
+    /// Top module of a Verilog design (default: the module no other module instantiates).
+    #[arg(long)]
+    pub top: Option<String>,
+    /// Liberty file(s) describing the standard cells (`.lib` or `.lib.gz`); repeatable.
+    #[arg(long)]
+    pub liberty: Vec<PathBuf>,
+    /// Input format, overriding the file extension.
+    #[arg(long, value_parser = parse_format)]
+    pub format: Option<Format>,
+    /// Policy for nets that are read but never driven.
+    #[arg(long, value_enum, default_value_t = UndrivenArg::TieX)]
+    pub undriven: UndrivenArg,
+}
+
+/// `--undriven` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum UndrivenArg {
+    /// Tie undriven nets to an unknown value X.
+    TieX,
+    /// Treat undriven nets as extra primary inputs.
+    Input,
+}
+
+impl From<UndrivenArg> for netlist::UndrivenPolicy {
+    fn from(value: UndrivenArg) -> Self {
+        match value {
+            UndrivenArg::TieX => netlist::UndrivenPolicy::TieX,
+            UndrivenArg::Input => netlist::UndrivenPolicy::Input,
+        }
+    }
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse()
+}
+
+impl DesignArgs {
+    /// Reads the Liberty files, then the netlist.
+    pub fn read(&self) -> Result<Netlist> {
+        let mut library: Option<Library> = None;
+        for path in &self.liberty {
+            let lib = netlist::liberty::read_liberty(path)
+                .with_context(|| format!("reading Liberty file {}", path.display()))?;
+            match &mut library {
+                Some(existing) => existing.merge(lib),
+                None => library = Some(lib),
+            }
+        }
+        let options = ReadOptions { format: self.format, top: self.top.as_deref(), library: library.as_ref() };
+        Ok(netlist::read_netlist(&self.file, &options)?)
+    }
+
+    /// The levelize options the flags ask for.
+    pub fn levelize_options(&self) -> netlist::LevelizeOptions {
+        netlist::LevelizeOptions { undriven: self.undriven.into() }
+    }
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Stats(args) => stats::run(&args),
+    }
+}
+
+/// A path for messages.
+pub fn shown(path: &Path) -> String {
+    path.display().to_string()
+}

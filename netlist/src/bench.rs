@@ -33,12 +33,14 @@ fn name(input: &str) -> IResult<&str, &str> {
 enum Statement<'a> {
     Input(&'a str),
     Output(&'a str),
-    Assign { output: &'a str, function: &'a str, function_at: &'a str, args: Vec<&'a str> },
+    Assign { output: &'a str, function: &'a str, function_at: &'a str },
 }
 
-/// Parses one line (without its newline). `Ok(None)` for blank and comment lines. On error returns
-/// the unparsed rest of the line and what was expected.
-fn statement(line: &str) -> Result<Option<Statement<'_>>, (&str, String)> {
+/// Parses one line (without its newline); a gate's arguments go to `args` (cleared first).
+/// `Ok(None)` for blank and comment lines. On error returns the unparsed rest of the line and what
+/// was expected.
+fn statement<'a>(line: &'a str, args: &mut Vec<&'a str>) -> Result<Option<Statement<'a>>, (&'a str, String)> {
+    args.clear();
     let (rest, _) = space0::<_, ()>(line).expect("space0 cannot fail");
     if rest.is_empty() || rest.starts_with('#') {
         return Ok(None);
@@ -63,7 +65,6 @@ fn statement(line: &str) -> Result<Option<Statement<'_>>, (&str, String)> {
         let (after_fn, _) = space0::<_, ()>(after_fn).expect("space0 cannot fail");
         let (mut rest, _) =
             char::<_, ()>('(')(after_fn).map_err(|_| (after_fn, format!("expected `(` after `{function}`")))?;
-        let mut args = Vec::new();
         loop {
             let (r, _) = space0::<_, ()>(rest).expect("space0 cannot fail");
             if args.is_empty() {
@@ -85,7 +86,7 @@ fn statement(line: &str) -> Result<Option<Statement<'_>>, (&str, String)> {
             }
         }
         end_of_line(rest)?;
-        Statement::Assign { output: first, function, function_at, args }
+        Statement::Assign { output: first, function, function_at }
     };
     Ok(Some(statement))
 }
@@ -133,9 +134,9 @@ fn gate_kind(function: &str) -> Option<Option<GateKind>> {
 pub fn parse_bench(text: &str, file: &str) -> Result<Netlist, ParseError> {
     let stem = std::path::Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or("top");
     let mut netlist = Netlist::new(stem.trim_end_matches(".bench"));
-    // First definition line of every driven signal, to report duplicates.
-    let mut defined: FxHashMap<&str, u32> = FxHashMap::default();
     let mut outputs_seen: FxHashMap<&str, u32> = FxHashMap::default();
+    let mut args: Vec<&str> = Vec::new();
+    let mut inputs = Vec::new();
     for (index, raw_line) in text.split('\n').enumerate() {
         let line_number = index as u32 + 1;
         let line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
@@ -143,7 +144,7 @@ pub fn parse_bench(text: &str, file: &str) -> Result<Netlist, ParseError> {
             let column = line[..line.len() - rest.len()].chars().count() as u32 + 1;
             ParseError::at(file, SourcePos { line: line_number, column }, message)
         };
-        let statement = match statement(line) {
+        let statement = match statement(line, &mut args) {
             Ok(Some(s)) => s,
             Ok(None) => continue,
             Err((rest, message)) => return Err(error_at(rest, message)),
@@ -151,29 +152,30 @@ pub fn parse_bench(text: &str, file: &str) -> Result<Netlist, ParseError> {
         let pos_of = |s: &str| SourcePos { line: line_number, column: line[..line.len() - s.len()].chars().count() as u32 + 1 };
         match statement {
             Statement::Input(signal) => {
-                if let Some(first) = defined.insert(signal, line_number) {
+                let net = netlist.net(signal);
+                if let Some(first) = netlist.net_driver(net) {
                     return Err(error_at(
                         &line[line.find(signal).unwrap_or(0)..],
-                        format!("`{signal}` is already defined on line {first}"),
+                        format!("`{signal}` is already defined on line {}", netlist.cell(first).pos.line),
                     ));
                 }
-                let net = netlist.net(signal);
                 let cell = netlist.add_input(net);
                 netlist.set_cell_pos(cell, SourcePos { line: line_number, column: 1 });
             }
             Statement::Output(signal) => {
+                // A repeated OUTPUT is a second observation point of the same net (ITC'99 b05
+                // has ten); it counts as its own primary output, as the published figures do.
                 if let Some(first) = outputs_seen.insert(signal, line_number) {
                     netlist.warn(
                         Some(SourcePos { line: line_number, column: 1 }),
-                        format!("`{signal}` is already declared an output on line {first}; the repeat is ignored"),
+                        format!("`{signal}` is already declared an output on line {first}; it is observed twice"),
                     );
-                    continue;
                 }
                 let net = netlist.net(signal);
                 let cell = netlist.add_output(net);
                 netlist.set_cell_pos(cell, SourcePos { line: line_number, column: 1 });
             }
-            Statement::Assign { output, function, function_at, args } => {
+            Statement::Assign { output, function, function_at } => {
                 let kind = gate_kind(function).ok_or_else(|| {
                     error_at(
                         function_at,
@@ -190,11 +192,15 @@ pub fn parse_bench(text: &str, file: &str) -> Result<Netlist, ParseError> {
                         format!("`{function}` takes {expected} input(s), found {}", args.len()),
                     ));
                 }
-                if let Some(first) = defined.insert(output, line_number) {
-                    return Err(error_at(line.trim_start(), format!("`{output}` is already defined on line {first}")));
-                }
                 let out = netlist.net(output);
-                let inputs: Vec<_> = args.iter().map(|a| netlist.net(a)).collect();
+                if let Some(first) = netlist.net_driver(out) {
+                    return Err(error_at(
+                        line.trim_start(),
+                        format!("`{output}` is already defined on line {}", netlist.cell(first).pos.line),
+                    ));
+                }
+                inputs.clear();
+                inputs.extend(args.iter().map(|a| netlist.net(a)));
                 let cell = match kind {
                     Some(kind) => netlist.add_gate(output, kind, &inputs, out),
                     None => netlist.add_flop(output, inputs[0], out, FlopInfo::default()),

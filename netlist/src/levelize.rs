@@ -61,8 +61,9 @@ impl Netlist {
         // Drivers: exactly one per net that is read.
         let mut undriven = Vec::new();
         for net in self.nets() {
-            let drivers = self.net_drivers(net);
-            if drivers.len() > 1 {
+            let count = self.driver_count(net);
+            if count > 1 {
+                let drivers = self.net_drivers(net);
                 let list: Vec<String> = drivers
                     .iter()
                     .map(|&c| {
@@ -80,7 +81,7 @@ impl Netlist {
                     drivers: list.join(", "),
                 });
             }
-            if drivers.is_empty() && !self.net_sinks(net).is_empty() {
+            if count == 0 && self.sink_count(net) > 0 {
                 undriven.push(net);
             }
         }
@@ -90,7 +91,7 @@ impl Netlist {
         let mut clocks = Vec::new();
         for &port in self.inputs() {
             let net = self.cell_output(port).expect("input ports always drive their net");
-            if control.contains(&net) && self.net_sinks(net).is_empty() {
+            if control.contains(&net) && self.sink_count(net) == 0 {
                 clocks.push(self.net_name(net).to_string());
                 continue;
             }
@@ -114,44 +115,65 @@ impl Netlist {
             }
         }
 
-        // Gates: collect pins once, then Kahn's algorithm for levels.
+        // Gates: collect pins once (flat, CSR style), then Kahn's algorithm for levels.
         let gates: Vec<CellId> = self.gates().collect();
-        let mut gate_inputs: Vec<Vec<NetId>> = Vec::with_capacity(gates.len());
+        let mut pin_offsets: Vec<u32> = Vec::with_capacity(gates.len() + 1);
+        let mut pin_nets: Vec<NetId> = Vec::with_capacity(gates.len() * 2);
+        pin_offsets.push(0);
         let mut gate_of_net = vec![u32::MAX; bound];
+        let mut buffer = Vec::new();
         for (g, &cell) in gates.iter().enumerate() {
-            let inputs = self.cell_inputs(cell);
+            self.cell_inputs_into(cell, &mut buffer);
             let CellKind::Gate(kind) = self.cell(cell).kind else { unreachable!("gates() yields gates only") };
             let (min, max) = kind.arity();
-            if inputs.len() < min || inputs.len() > max {
+            if buffer.len() < min || buffer.len() > max {
                 let c = self.cell(cell);
                 return Err(NetlistError::Invalid(format!(
                     "gate `{}`{} of kind {kind} has {} inputs",
                     c.name,
                     if c.pos.line > 0 { format!(" (line {})", c.pos.line) } else { String::new() },
-                    inputs.len()
+                    buffer.len()
                 )));
             }
             let out = self.cell_output(cell).expect("gates always drive a net");
             gate_of_net[out.index()] = g as u32;
-            gate_inputs.push(inputs);
+            pin_nets.extend_from_slice(&buffer);
+            pin_offsets.push(pin_nets.len() as u32);
         }
+        let gate_pins = |g: usize| &pin_nets[pin_offsets[g] as usize..pin_offsets[g + 1] as usize];
+        // Readers of each gate, as a CSR built from the driver of every pin.
         let mut pending = vec![0u32; gates.len()];
-        let mut readers: Vec<Vec<u32>> = vec![Vec::new(); gates.len()];
-        for (g, inputs) in gate_inputs.iter().enumerate() {
-            for net in inputs {
+        let mut reader_offsets = vec![0u32; gates.len() + 1];
+        for g in 0..gates.len() {
+            for net in gate_pins(g) {
                 let driver = gate_of_net[net.index()];
                 if driver != u32::MAX {
                     pending[g] += 1;
-                    readers[driver as usize].push(g as u32);
+                    reader_offsets[driver as usize + 1] += 1;
                 }
             }
         }
+        for g in 0..gates.len() {
+            reader_offsets[g + 1] += reader_offsets[g];
+        }
+        let mut fill = reader_offsets.clone();
+        let mut readers = vec![0u32; reader_offsets[gates.len()] as usize];
+        for g in 0..gates.len() {
+            for net in gate_pins(g) {
+                let driver = gate_of_net[net.index()];
+                if driver != u32::MAX {
+                    readers[fill[driver as usize] as usize] = g as u32;
+                    fill[driver as usize] += 1;
+                }
+            }
+        }
+        drop(fill);
         let mut level = vec![0u32; gates.len()];
         let mut ready: Vec<u32> = (0..gates.len() as u32).filter(|&g| pending[g as usize] == 0).collect();
         let mut order = Vec::with_capacity(gates.len());
         while let Some(g) = ready.pop() {
             order.push(g);
-            for &r in &readers[g as usize] {
+            for &r in &readers[reader_offsets[g as usize] as usize..reader_offsets[g as usize + 1] as usize] {
                 let r = r as usize;
                 level[r] = level[r].max(level[g as usize] + 1);
                 pending[r] -= 1;
@@ -161,6 +183,7 @@ impl Netlist {
             }
         }
         drop(readers);
+        drop(reader_offsets);
         if order.len() != gates.len() {
             let loops = self.combinational_loops();
             let nets = loops.into_iter().next().unwrap_or_default();
@@ -184,12 +207,11 @@ impl Netlist {
             fanin.offsets.push(0);
         }
         for &g in &order {
-            for net in &gate_inputs[g as usize] {
+            for net in gate_pins(g as usize) {
                 fanin.targets.push(NodeId(node_of_net[net.index()]));
             }
             fanin.offsets.push(fanin.targets.len() as u32);
         }
-        drop(gate_inputs);
         let mut levels = vec![0u32; n];
         for node in first_gate..n {
             let fi = &fanin.targets[fanin.offsets[node] as usize..fanin.offsets[node + 1] as usize];
@@ -200,14 +222,15 @@ impl Netlist {
         let node_of = |net: NetId| NodeId(node_of_net[net.index()]);
         let mut outputs = Vec::with_capacity(self.outputs().len() + self.flops().len());
         for &port in self.outputs() {
-            let net = self.cell_inputs(port)[0];
-            outputs.push(node_of(net));
+            self.cell_inputs_into(port, &mut buffer);
+            outputs.push(node_of(buffer[0]));
         }
         let num_primary_outputs = outputs.len();
         let mut scan_cells = Vec::with_capacity(self.flops().len());
         for &flop in self.flops() {
             let cell = self.cell(flop);
-            let d = node_of(self.cell_inputs(flop)[0]);
+            self.cell_inputs_into(flop, &mut buffer);
+            let d = node_of(buffer[0]);
             let q = node_of(self.cell_output(flop).expect("flip-flops always drive their Q net"));
             outputs.push(d);
             let (clock, clock_inverted) = match &cell.kind {

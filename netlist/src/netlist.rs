@@ -15,7 +15,6 @@
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
-use rustc_hash::FxHashMap;
 
 use crate::error::{Diagnostic, SourcePos};
 use crate::gate::GateKind;
@@ -71,8 +70,9 @@ pub enum CellKind {
     Output,
     /// A primitive combinational gate.
     Gate(GateKind),
-    /// A state element: input pin 0 is the data input, the output is Q.
-    Flop(FlopInfo),
+    /// A state element: input pin 0 is the data input, the output is Q. (Boxed: flip-flops are
+    /// few, and gates should not pay for their size.)
+    Flop(Box<FlopInfo>),
 }
 
 /// The non-data connections of a state element. They are not graph edges: in the full-scan view
@@ -163,7 +163,8 @@ pub(crate) enum Node {
 pub struct Netlist {
     name: String,
     pub(crate) graph: StableDiGraph<Node, u32, u32>,
-    net_by_name: FxHashMap<String, NetId>,
+    /// Net ids hashed by name; the names themselves live only in the graph's net nodes.
+    net_by_name: hashbrown::HashTable<NetId>,
     inputs: Vec<CellId>,
     outputs: Vec<CellId>,
     flops: Vec<CellId>,
@@ -192,15 +193,26 @@ impl Netlist {
 
     /// The net called `name`, created if it does not exist yet.
     pub fn net(&mut self, name: &str) -> NetId {
-        if let Some(&id) = self.net_by_name.get(name) {
+        if let Some(id) = self.find_net(name) {
             return id;
         }
         self.insert_net(name.to_string(), false)
     }
 
+    fn hash_name(name: &str) -> u64 {
+        use std::hash::BuildHasher;
+        rustc_hash::FxBuildHasher.hash_one(name)
+    }
+
     fn insert_net(&mut self, name: String, internal: bool) -> NetId {
-        let id = NetId(self.graph.add_node(Node::Net(Net { name: name.clone(), internal })).index() as u32);
-        self.net_by_name.insert(name, id);
+        let hash = Self::hash_name(&name);
+        let id = NetId(self.graph.add_node(Node::Net(Net { name, internal })).index() as u32);
+        let graph = &self.graph;
+        let name_of = |id: &NetId| match &graph[id.node()] {
+            Node::Net(net) => Self::hash_name(&net.name),
+            Node::Cell(_) => unreachable!("the name table holds net ids only"),
+        };
+        self.net_by_name.insert_unique(hash, id, name_of);
         id
     }
 
@@ -209,7 +221,7 @@ impl Netlist {
         loop {
             let name = format!("{hint}_n{}", self.next_internal);
             self.next_internal += 1;
-            if !self.net_by_name.contains_key(&name) {
+            if self.find_net(&name).is_none() {
                 return self.insert_net(name, true);
             }
         }
@@ -260,7 +272,7 @@ impl Netlist {
 
     /// Adds a flip-flop (or latch) with data input `d` and output `q`.
     pub fn add_flop(&mut self, name: impl Into<String>, d: NetId, q: NetId, info: FlopInfo) -> CellId {
-        let cell = self.add_cell(Cell { name: name.into(), kind: CellKind::Flop(info), pos: SourcePos::default(), instance: None });
+        let cell = self.add_cell(Cell { name: name.into(), kind: CellKind::Flop(Box::new(info)), pos: SourcePos::default(), instance: None });
         self.connect_input(d, cell, 0);
         self.connect_output(cell, q);
         self.flops.push(cell);
@@ -296,7 +308,7 @@ impl Netlist {
 
     /// Looks a net up by name.
     pub fn find_net(&self, name: &str) -> Option<NetId> {
-        self.net_by_name.get(name).copied()
+        self.net_by_name.find(Self::hash_name(name), |&id| self.net_name(id) == name).copied()
     }
 
     /// The net's data.
@@ -372,13 +384,39 @@ impl Netlist {
 
     /// The nets a cell reads, in pin order.
     pub fn cell_inputs(&self, cell: CellId) -> Vec<NetId> {
-        let mut pins: Vec<(u32, NetId)> = self
-            .graph
-            .edges_directed(cell.node(), Direction::Incoming)
-            .map(|e| (*e.weight(), NetId(e.source().index() as u32)))
-            .collect();
-        pins.sort_unstable_by_key(|&(pin, _)| pin);
-        pins.into_iter().map(|(_, net)| net).collect()
+        let mut nets = Vec::new();
+        self.cell_inputs_into(cell, &mut nets);
+        nets
+    }
+
+    /// [`Netlist::cell_inputs`] into a caller's buffer (cleared first), for hot loops.
+    pub fn cell_inputs_into(&self, cell: CellId, nets: &mut Vec<NetId>) {
+        nets.clear();
+        // petgraph lists edges newest first; pins are numbered, so place each by its number.
+        for e in self.graph.edges_directed(cell.node(), Direction::Incoming) {
+            let pin = *e.weight() as usize;
+            if nets.len() <= pin {
+                nets.resize(pin + 1, NetId(u32::MAX));
+            }
+            nets[pin] = NetId(e.source().index() as u32);
+        }
+        // A pin can only be missing if a caller connected pins sparsely; drop the holes.
+        nets.retain(|n| n.0 != u32::MAX);
+    }
+
+    /// The (first) cell driving a net, if any, without allocating.
+    pub fn net_driver(&self, net: NetId) -> Option<CellId> {
+        self.graph.neighbors_directed(net.node(), Direction::Incoming).map(|n| CellId(n.index() as u32)).min()
+    }
+
+    /// Number of cells driving a net.
+    pub fn driver_count(&self, net: NetId) -> usize {
+        self.graph.neighbors_directed(net.node(), Direction::Incoming).count()
+    }
+
+    /// Number of pins reading a net.
+    pub fn sink_count(&self, net: NetId) -> usize {
+        self.graph.neighbors_directed(net.node(), Direction::Outgoing).count()
     }
 
     /// The net a cell drives (`None` for output ports).

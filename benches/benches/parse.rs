@@ -1,0 +1,53 @@
+//! Parsing and levelizing a generated 1,000,000-gate netlist, in `.bench` and Verilog.
+//!
+//! Throughput is reported in gates per second; the compiled `Circuit`'s memory per gate is printed
+//! once. Set `PARSE_BENCH_GATES` to change the size.
+#![allow(missing_docs)] // criterion_group! generates undocumented items.
+
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use netlist::generate::{random_netlist, RandomSpec};
+
+fn gates() -> usize {
+    std::env::var("PARSE_BENCH_GATES").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000)
+}
+
+fn parse(c: &mut Criterion) {
+    let gates = gates();
+    let spec = RandomSpec {
+        inputs: gates / 100,
+        outputs: gates / 100,
+        flops: gates / 50,
+        gates,
+        max_fanin: 4,
+        extended_kinds: false,
+        odd_names: false,
+    };
+    let netlist = random_netlist(7, &spec);
+    let bench_text = netlist::bench::write_bench(&netlist).expect("generated names are plain");
+    let verilog_text = netlist::verilog_writer::write_verilog(&netlist);
+    let circuit = netlist.levelize().expect("generated netlists are acyclic");
+    eprintln!(
+        "circuit: {} nodes, {} bytes, {:.1} bytes per gate",
+        circuit.num_nodes(),
+        circuit.memory_bytes(),
+        circuit.memory_bytes() as f64 / gates as f64
+    );
+
+    let mut group = c.benchmark_group("parse_1m");
+    group.sample_size(10).measurement_time(Duration::from_secs(20)).throughput(Throughput::Elements(gates as u64));
+    group.bench_function("bench", |b| b.iter(|| netlist::bench::parse_bench(&bench_text, "gen.bench").expect("parses")));
+    group.bench_function("verilog", |b| {
+        b.iter(|| netlist::verilog::parse_verilog(&verilog_text, "gen.v", &Default::default()).expect("parses"))
+    });
+    group.bench_function("levelize", |b| b.iter(|| netlist.levelize().expect("acyclic")));
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default();
+    targets = parse
+}
+criterion_main!(benches);

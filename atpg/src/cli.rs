@@ -71,11 +71,19 @@ impl DesignArgs {
             let lib = netlist::liberty::read_liberty(path)
                 .with_context(|| format!("reading Liberty file {}", path.display()))?;
             match &mut library {
-                Some(existing) => existing.merge(lib),
+                Some(existing) => {
+                    for clash in existing.merge(lib) {
+                        eprintln!("warning: cell `{clash}` of {} is already defined by an earlier --liberty file; the first definition is used", path.display());
+                    }
+                }
                 None => library = Some(lib),
             }
         }
-        let options = ReadOptions { format: self.format, top: self.top.as_deref(), library: library.as_ref() };
+        let options = ReadOptions {
+            format: self.format,
+            top: self.top.as_deref(),
+            library: library.as_ref(),
+        };
         Ok(netlist::read_netlist(&self.file, &options)?)
     }
 

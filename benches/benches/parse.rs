@@ -36,10 +36,18 @@ fn parse(c: &mut Criterion) {
     );
 
     let mut group = c.benchmark_group("parse_1m");
-    group.sample_size(10).measurement_time(Duration::from_secs(20)).throughput(Throughput::Elements(gates as u64));
-    group.bench_function("bench", |b| b.iter(|| netlist::bench::parse_bench(&bench_text, "gen.bench").expect("parses")));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20))
+        .throughput(Throughput::Elements(gates as u64));
+    group.bench_function("bench", |b| {
+        b.iter(|| netlist::bench::parse_bench(&bench_text, "gen.bench").expect("parses"))
+    });
     group.bench_function("verilog", |b| {
-        b.iter(|| netlist::verilog::parse_verilog(&verilog_text, "gen.v", &Default::default()).expect("parses"))
+        b.iter(|| {
+            netlist::verilog::parse_verilog(&verilog_text, "gen.v", &Default::default())
+                .expect("parses")
+        })
     });
     group.bench_function("levelize", |b| b.iter(|| netlist.levelize().expect("acyclic")));
     group.finish();

@@ -39,32 +39,41 @@ enum Statement<'a> {
 /// Parses one line (without its newline); a gate's arguments go to `args` (cleared first).
 /// `Ok(None)` for blank and comment lines. On error returns the unparsed rest of the line and what
 /// was expected.
-fn statement<'a>(line: &'a str, args: &mut Vec<&'a str>) -> Result<Option<Statement<'a>>, (&'a str, String)> {
+fn statement<'a>(
+    line: &'a str,
+    args: &mut Vec<&'a str>,
+) -> Result<Option<Statement<'a>>, (&'a str, String)> {
     args.clear();
     let (rest, _) = space0::<_, ()>(line).expect("space0 cannot fail");
     if rest.is_empty() || rest.starts_with('#') {
         return Ok(None);
     }
-    let (after_name, first) =
-        name(rest).map_err(|_| (rest, "expected INPUT(...), OUTPUT(...) or `signal = GATE(...)`".to_string()))?;
+    let (after_name, first) = name(rest).map_err(|_| {
+        (rest, "expected INPUT(...), OUTPUT(...) or `signal = GATE(...)`".to_string())
+    })?;
     let (after_space, _) = space0::<_, ()>(after_name).expect("space0 cannot fail");
     let statement = if after_space.starts_with('(') {
         let (after, signal) = parenthesised_name(after_space)?;
         let statement = match first.to_ascii_uppercase().as_str() {
             "INPUT" => Statement::Input(signal),
             "OUTPUT" => Statement::Output(signal),
-            _ => return Err((rest, format!("unknown declaration `{first}`: expected INPUT or OUTPUT"))),
+            _ => {
+                return Err((
+                    rest,
+                    format!("unknown declaration `{first}`: expected INPUT or OUTPUT"),
+                ))
+            }
         };
         return end_of_line(after).map(|()| Some(statement));
     } else {
         let (after_eq, _) = char::<_, ()>('=')(after_space)
             .map_err(|_| (after_space, format!("expected `=` or `(` after `{first}`")))?;
         let (function_at, _) = space0::<_, ()>(after_eq).expect("space0 cannot fail");
-        let (after_fn, function) =
-            name(function_at).map_err(|_| (function_at, "expected a gate name such as AND or DFF".to_string()))?;
+        let (after_fn, function) = name(function_at)
+            .map_err(|_| (function_at, "expected a gate name such as AND or DFF".to_string()))?;
         let (after_fn, _) = space0::<_, ()>(after_fn).expect("space0 cannot fail");
-        let (mut rest, _) =
-            char::<_, ()>('(')(after_fn).map_err(|_| (after_fn, format!("expected `(` after `{function}`")))?;
+        let (mut rest, _) = char::<_, ()>('(')(after_fn)
+            .map_err(|_| (after_fn, format!("expected `(` after `{function}`")))?;
         loop {
             let (r, _) = space0::<_, ()>(rest).expect("space0 cannot fail");
             if args.is_empty() {
@@ -149,14 +158,20 @@ pub fn parse_bench(text: &str, file: &str) -> Result<Netlist, ParseError> {
             Ok(None) => continue,
             Err((rest, message)) => return Err(error_at(rest, message)),
         };
-        let pos_of = |s: &str| SourcePos { line: line_number, column: line[..line.len() - s.len()].chars().count() as u32 + 1 };
+        let pos_of = |s: &str| SourcePos {
+            line: line_number,
+            column: line[..line.len() - s.len()].chars().count() as u32 + 1,
+        };
         match statement {
             Statement::Input(signal) => {
                 let net = netlist.net(signal);
                 if let Some(first) = netlist.net_driver(net) {
                     return Err(error_at(
                         &line[line.find(signal).unwrap_or(0)..],
-                        format!("`{signal}` is already defined on line {}", netlist.cell(first).pos.line),
+                        format!(
+                            "`{signal}` is already defined on line {}",
+                            netlist.cell(first).pos.line
+                        ),
                     ));
                 }
                 let cell = netlist.add_input(net);
@@ -186,7 +201,8 @@ pub fn parse_bench(text: &str, file: &str) -> Result<Netlist, ParseError> {
                 })?;
                 let (min, max) = kind.map_or((1, 1), GateKind::arity);
                 if args.len() < min || args.len() > max {
-                    let expected = if min == max { format!("{min}") } else { format!("at least {min}") };
+                    let expected =
+                        if min == max { format!("{min}") } else { format!("at least {min}") };
                     return Err(error_at(
                         function_at,
                         format!("`{function}` takes {expected} input(s), found {}", args.len()),
@@ -196,7 +212,10 @@ pub fn parse_bench(text: &str, file: &str) -> Result<Netlist, ParseError> {
                 if let Some(first) = netlist.net_driver(out) {
                     return Err(error_at(
                         line.trim_start(),
-                        format!("`{output}` is already defined on line {}", netlist.cell(first).pos.line),
+                        format!(
+                            "`{output}` is already defined on line {}",
+                            netlist.cell(first).pos.line
+                        ),
                     ));
                 }
                 inputs.clear();
@@ -231,7 +250,8 @@ pub fn write_bench(netlist: &Netlist) -> Result<String, WriteBenchError> {
         if name.is_empty() || !name.chars().all(is_name_char) {
             return Err(WriteBenchError {
                 name: name.to_string(),
-                reason: "names may not be empty or contain whitespace, `(`, `)`, `,`, `=` or `#`".into(),
+                reason: "names may not be empty or contain whitespace, `(`, `)`, `,`, `=` or `#`"
+                    .into(),
             });
         }
         Ok(())

@@ -74,8 +74,10 @@ impl Netlist {
     /// Every combinational loop (a strongly connected component of the graph with flip-flops
     /// removed), each given as one cycle of nets through it.
     pub fn combinational_loops(&self) -> Vec<Vec<NetId>> {
-        let combinational =
-            NodeFiltered::from_fn(&self.graph, |n| !matches!(&self.graph[n], Node::Cell(c) if matches!(c.kind, CellKind::Flop(_))));
+        let combinational = NodeFiltered::from_fn(
+            &self.graph,
+            |n| !matches!(&self.graph[n], Node::Cell(c) if matches!(c.kind, CellKind::Flop(_))),
+        );
         let mut loops: Vec<Vec<NetId>> = tarjan_scc(&combinational)
             .into_iter()
             .filter(|component| component.len() > 1)
@@ -94,7 +96,9 @@ impl Netlist {
                         .neighbors_directed(current, Direction::Outgoing)
                         .filter(|n| members.contains(n))
                         .min()
-                        .expect("every node of a strongly connected component has a successor in it");
+                        .expect(
+                            "every node of a strongly connected component has a successor in it",
+                        );
                     if let Some(&first) = seen.get(&next) {
                         order.drain(..first);
                         break;
@@ -109,7 +113,8 @@ impl Netlist {
                     .map(NetId::from_node)
                     .collect();
                 // Start each reported loop at its smallest net so reports are deterministic.
-                if let Some(pos) = nets.iter().enumerate().min_by_key(|(_, n)| **n).map(|(i, _)| i) {
+                if let Some(pos) = nets.iter().enumerate().min_by_key(|(_, n)| **n).map(|(i, _)| i)
+                {
                     nets.rotate_left(pos);
                 }
                 nets

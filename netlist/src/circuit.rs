@@ -232,7 +232,11 @@ impl Circuit {
             + self.names.text.capacity()
             + self.names.ends.capacity() * 4
             + self.outputs.capacity() * 4
-            + self.scan_cells.iter().map(|c| c.name.capacity() + std::mem::size_of::<ScanCell>()).sum::<usize>()
+            + self
+                .scan_cells
+                .iter()
+                .map(|c| c.name.capacity() + std::mem::size_of::<ScanCell>())
+                .sum::<usize>()
     }
 
     /// Two-valued good-machine simulation of 64 patterns at once.

@@ -24,11 +24,15 @@ impl Netlist {
         let mut gates = Vec::new();
         let mut flops = Vec::new();
         for cell in self.cells() {
-            let inputs: Vec<String> = self.cell_inputs(cell).into_iter().map(|n| self.net_name(n).to_string()).collect();
-            let output = self.cell_output(cell).map(|n| self.net_name(n).to_string()).unwrap_or_default();
+            let inputs: Vec<String> =
+                self.cell_inputs(cell).into_iter().map(|n| self.net_name(n).to_string()).collect();
+            let output =
+                self.cell_output(cell).map(|n| self.net_name(n).to_string()).unwrap_or_default();
             match self.cell(cell).kind {
                 CellKind::Gate(kind) => gates.push((output, kind.bench_name().to_string(), inputs)),
-                CellKind::Flop(_) => flops.push((output, inputs.into_iter().next().unwrap_or_default())),
+                CellKind::Flop(_) => {
+                    flops.push((output, inputs.into_iter().next().unwrap_or_default()))
+                }
                 _ => {}
             }
         }
@@ -56,6 +60,10 @@ impl Netlist {
         if a.gates.len() != b.gates.len() {
             return Some(format!("{} gates vs {}", a.gates.len(), b.gates.len()));
         }
-        a.gates.iter().zip(&b.gates).find(|(x, y)| x != y).map(|(x, y)| format!("gate {x:?} vs {y:?}"))
+        a.gates
+            .iter()
+            .zip(&b.gates)
+            .find(|(x, y)| x != y)
+            .map(|(x, y)| format!("gate {x:?} vs {y:?}"))
     }
 }

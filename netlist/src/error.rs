@@ -25,7 +25,8 @@ impl SourcePos {
         let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
         // Count characters, not bytes, so columns match what an editor shows. Invalid UTF-8
         // cannot occur: `text` is a `str`, but `offset` may split a character, so be lenient.
-        let column = String::from_utf8_lossy(&text.as_bytes()[line_start..offset]).chars().count() + 1;
+        let column =
+            String::from_utf8_lossy(&text.as_bytes()[line_start..offset]).chars().count() + 1;
         SourcePos { line: line as u32, column: column as u32 }
     }
 
@@ -56,7 +57,11 @@ pub struct ParseError {
 impl ParseError {
     /// An error at byte `offset` of `text`.
     pub fn at_offset(file: &str, text: &str, offset: usize, message: impl Into<String>) -> Self {
-        ParseError { file: file.to_string(), pos: SourcePos::of_offset(text, offset), message: message.into() }
+        ParseError {
+            file: file.to_string(),
+            pos: SourcePos::of_offset(text, offset),
+            message: message.into(),
+        }
     }
 
     /// An error at a known position.

@@ -99,7 +99,13 @@ impl Netlist {
     /// nets are internal nets named after `hint`; gates are named after the net they drive.
     /// Inverted tops fold into the inverting gate kinds (`!(a & b)` is one NAND).
     /// Returns the cells created, so a caller can tag them (with a standard-cell instance, say).
-    pub fn lower_expr(&mut self, expr: &Expr<NetId>, output: Option<NetId>, hint: &str, created: &mut Vec<CellId>) -> NetId {
+    pub fn lower_expr(
+        &mut self,
+        expr: &Expr<NetId>,
+        output: Option<NetId>,
+        hint: &str,
+        created: &mut Vec<CellId>,
+    ) -> NetId {
         let (kind, operands): (GateKind, Vec<&Expr<NetId>>) = match expr {
             Expr::Var(net) => match output {
                 None => return *net,

@@ -30,7 +30,15 @@ pub struct RandomSpec {
 
 impl Default for RandomSpec {
     fn default() -> Self {
-        RandomSpec { inputs: 8, outputs: 4, flops: 0, gates: 50, max_fanin: 4, extended_kinds: false, odd_names: false }
+        RandomSpec {
+            inputs: 8,
+            outputs: 4,
+            flops: 0,
+            gates: 50,
+            max_fanin: 4,
+            extended_kinds: false,
+            odd_names: false,
+        }
     }
 }
 
@@ -82,7 +90,8 @@ pub fn random_netlist(seed: u64, spec: &RandomSpec) -> Netlist {
     for g in 0..spec.gates {
         let kind = *kinds.choose(&mut rng).expect("kinds is non-empty");
         let (min, max) = kind.arity();
-        let count = if max == usize::MAX { rng.gen_range(min.max(2)..=spec.max_fanin.max(2)) } else { min };
+        let count =
+            if max == usize::MAX { rng.gen_range(min.max(2)..=spec.max_fanin.max(2)) } else { min };
         // Prefer recent nets so the circuit gets depth, but reach back anywhere.
         let inputs: Vec<NetId> = (0..count)
             .map(|_| {

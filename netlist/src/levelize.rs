@@ -99,7 +99,8 @@ impl Netlist {
         }
         if options.undriven == UndrivenPolicy::Input {
             for &net in &undriven {
-                node_of_net[net.index()] = new_node(GateKind::Input, self.net_name(net), &mut kinds).0;
+                node_of_net[net.index()] =
+                    new_node(GateKind::Input, self.net_name(net), &mut kinds).0;
             }
         }
         let num_primary_inputs = kinds.len();
@@ -111,7 +112,8 @@ impl Netlist {
         }
         if options.undriven == UndrivenPolicy::TieX {
             for &net in &undriven {
-                node_of_net[net.index()] = new_node(GateKind::ConstX, self.net_name(net), &mut kinds).0;
+                node_of_net[net.index()] =
+                    new_node(GateKind::ConstX, self.net_name(net), &mut kinds).0;
             }
         }
 
@@ -124,7 +126,9 @@ impl Netlist {
         let mut buffer = Vec::new();
         for (g, &cell) in gates.iter().enumerate() {
             self.cell_inputs_into(cell, &mut buffer);
-            let CellKind::Gate(kind) = self.cell(cell).kind else { unreachable!("gates() yields gates only") };
+            let CellKind::Gate(kind) = self.cell(cell).kind else {
+                unreachable!("gates() yields gates only")
+            };
             let (min, max) = kind.arity();
             if buffer.len() < min || buffer.len() > max {
                 let c = self.cell(cell);
@@ -144,11 +148,11 @@ impl Netlist {
         // Readers of each gate, as a CSR built from the driver of every pin.
         let mut pending = vec![0u32; gates.len()];
         let mut reader_offsets = vec![0u32; gates.len() + 1];
-        for g in 0..gates.len() {
+        for (g, pending) in pending.iter_mut().enumerate() {
             for net in gate_pins(g) {
                 let driver = gate_of_net[net.index()];
                 if driver != u32::MAX {
-                    pending[g] += 1;
+                    *pending += 1;
                     reader_offsets[driver as usize + 1] += 1;
                 }
             }
@@ -169,11 +173,14 @@ impl Netlist {
         }
         drop(fill);
         let mut level = vec![0u32; gates.len()];
-        let mut ready: Vec<u32> = (0..gates.len() as u32).filter(|&g| pending[g as usize] == 0).collect();
+        let mut ready: Vec<u32> =
+            (0..gates.len() as u32).filter(|&g| pending[g as usize] == 0).collect();
         let mut order = Vec::with_capacity(gates.len());
         while let Some(g) = ready.pop() {
             order.push(g);
-            for &r in &readers[reader_offsets[g as usize] as usize..reader_offsets[g as usize + 1] as usize] {
+            for &r in &readers
+                [reader_offsets[g as usize] as usize..reader_offsets[g as usize + 1] as usize]
+            {
                 let r = r as usize;
                 level[r] = level[r].max(level[g as usize] + 1);
                 pending[r] -= 1;
@@ -187,13 +194,17 @@ impl Netlist {
         if order.len() != gates.len() {
             let loops = self.combinational_loops();
             let nets = loops.into_iter().next().unwrap_or_default();
-            return Err(NetlistError::CombinationalLoop { nets: nets.iter().map(|&n| self.net_name(n).to_string()).collect() });
+            return Err(NetlistError::CombinationalLoop {
+                nets: nets.iter().map(|&n| self.net_name(n).to_string()).collect(),
+            });
         }
         // Gates read only inputs and constants are at level 1: inputs sit at level 0.
         order.sort_unstable_by_key(|&g| (level[g as usize], g));
         for &g in &order {
             let cell = gates[g as usize];
-            let CellKind::Gate(kind) = self.cell(cell).kind else { unreachable!("gates() yields gates only") };
+            let CellKind::Gate(kind) = self.cell(cell).kind else {
+                unreachable!("gates() yields gates only")
+            };
             let out = self.cell_output(cell).expect("gates always drive a net");
             node_of_net[out.index()] = new_node(kind, self.net_name(out), &mut kinds).0;
         }
@@ -234,7 +245,9 @@ impl Netlist {
             let q = node_of(self.cell_output(flop).expect("flip-flops always drive their Q net"));
             outputs.push(d);
             let (clock, clock_inverted) = match &cell.kind {
-                CellKind::Flop(info) => (info.clock.map(|c| self.net_name(c).to_string()), info.clock_inverted),
+                CellKind::Flop(info) => {
+                    (info.clock.map(|c| self.net_name(c).to_string()), info.clock_inverted)
+                }
                 _ => (None, false),
             };
             scan_cells.push(ScanCell { name: cell.name.clone(), q, d, clock, clock_inverted });

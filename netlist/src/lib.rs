@@ -23,6 +23,8 @@ pub mod expr;
 pub mod gate;
 #[cfg(feature = "generators")]
 pub mod generate;
+#[cfg(feature = "generators")]
+pub mod testdata;
 pub mod levelize;
 pub mod liberty;
 pub mod netlist;

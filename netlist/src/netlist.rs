@@ -242,7 +242,12 @@ impl Netlist {
     /// Declares `net` a primary input. The port cell takes the net's name.
     pub fn add_input(&mut self, net: NetId) -> CellId {
         let name = self.net_name(net).to_string();
-        let cell = self.add_cell(Cell { name, kind: CellKind::Input, pos: SourcePos::default(), instance: None });
+        let cell = self.add_cell(Cell {
+            name,
+            kind: CellKind::Input,
+            pos: SourcePos::default(),
+            instance: None,
+        });
         self.connect_output(cell, net);
         self.inputs.push(cell);
         cell
@@ -251,7 +256,12 @@ impl Netlist {
     /// Declares `net` a primary output. The port cell takes the net's name.
     pub fn add_output(&mut self, net: NetId) -> CellId {
         let name = self.net_name(net).to_string();
-        let cell = self.add_cell(Cell { name, kind: CellKind::Output, pos: SourcePos::default(), instance: None });
+        let cell = self.add_cell(Cell {
+            name,
+            kind: CellKind::Output,
+            pos: SourcePos::default(),
+            instance: None,
+        });
         self.connect_input(net, cell, 0);
         self.outputs.push(cell);
         cell
@@ -261,8 +271,19 @@ impl Netlist {
     ///
     /// The arity is not checked here (parsers report it with a position); [`Netlist::check`] and
     /// [`Netlist::levelize`] reject gates with a wrong number of inputs.
-    pub fn add_gate(&mut self, name: impl Into<String>, kind: GateKind, inputs: &[NetId], output: NetId) -> CellId {
-        let cell = self.add_cell(Cell { name: name.into(), kind: CellKind::Gate(kind), pos: SourcePos::default(), instance: None });
+    pub fn add_gate(
+        &mut self,
+        name: impl Into<String>,
+        kind: GateKind,
+        inputs: &[NetId],
+        output: NetId,
+    ) -> CellId {
+        let cell = self.add_cell(Cell {
+            name: name.into(),
+            kind: CellKind::Gate(kind),
+            pos: SourcePos::default(),
+            instance: None,
+        });
         for (pin, &net) in inputs.iter().enumerate() {
             self.connect_input(net, cell, pin as u32);
         }
@@ -271,8 +292,19 @@ impl Netlist {
     }
 
     /// Adds a flip-flop (or latch) with data input `d` and output `q`.
-    pub fn add_flop(&mut self, name: impl Into<String>, d: NetId, q: NetId, info: FlopInfo) -> CellId {
-        let cell = self.add_cell(Cell { name: name.into(), kind: CellKind::Flop(Box::new(info)), pos: SourcePos::default(), instance: None });
+    pub fn add_flop(
+        &mut self,
+        name: impl Into<String>,
+        d: NetId,
+        q: NetId,
+        info: FlopInfo,
+    ) -> CellId {
+        let cell = self.add_cell(Cell {
+            name: name.into(),
+            kind: CellKind::Flop(Box::new(info)),
+            pos: SourcePos::default(),
+            instance: None,
+        });
         self.connect_input(d, cell, 0);
         self.connect_output(cell, q);
         self.flops.push(cell);
@@ -315,7 +347,9 @@ impl Netlist {
     pub fn net_data(&self, net: NetId) -> &Net {
         match &self.graph[net.node()] {
             Node::Net(n) => n,
-            Node::Cell(_) => unreachable!("NetId always refers to a net node: ids are created only by insert_net"),
+            Node::Cell(_) => unreachable!(
+                "NetId always refers to a net node: ids are created only by insert_net"
+            ),
         }
     }
 
@@ -328,18 +362,26 @@ impl Netlist {
     pub fn cell(&self, cell: CellId) -> &Cell {
         match &self.graph[cell.node()] {
             Node::Cell(c) => c,
-            Node::Net(_) => unreachable!("CellId always refers to a cell node: ids are created only by add_cell"),
+            Node::Net(_) => unreachable!(
+                "CellId always refers to a cell node: ids are created only by add_cell"
+            ),
         }
     }
 
     /// All nets, in creation order.
     pub fn nets(&self) -> impl Iterator<Item = NetId> + '_ {
-        self.graph.node_indices().filter(|&n| matches!(self.graph[n], Node::Net(_))).map(|n| NetId(n.index() as u32))
+        self.graph
+            .node_indices()
+            .filter(|&n| matches!(self.graph[n], Node::Net(_)))
+            .map(|n| NetId(n.index() as u32))
     }
 
     /// All cells (ports, gates, flops), in creation order.
     pub fn cells(&self) -> impl Iterator<Item = CellId> + '_ {
-        self.graph.node_indices().filter(|&n| matches!(self.graph[n], Node::Cell(_))).map(|n| CellId(n.index() as u32))
+        self.graph
+            .node_indices()
+            .filter(|&n| matches!(self.graph[n], Node::Cell(_)))
+            .map(|n| CellId(n.index() as u32))
     }
 
     /// The primitive gates, in creation order.
@@ -406,7 +448,10 @@ impl Netlist {
 
     /// The (first) cell driving a net, if any, without allocating.
     pub fn net_driver(&self, net: NetId) -> Option<CellId> {
-        self.graph.neighbors_directed(net.node(), Direction::Incoming).map(|n| CellId(n.index() as u32)).min()
+        self.graph
+            .neighbors_directed(net.node(), Direction::Incoming)
+            .map(|n| CellId(n.index() as u32))
+            .min()
     }
 
     /// Number of cells driving a net.
@@ -421,13 +466,19 @@ impl Netlist {
 
     /// The net a cell drives (`None` for output ports).
     pub fn cell_output(&self, cell: CellId) -> Option<NetId> {
-        self.graph.neighbors_directed(cell.node(), Direction::Outgoing).next().map(|n| NetId(n.index() as u32))
+        self.graph
+            .neighbors_directed(cell.node(), Direction::Outgoing)
+            .next()
+            .map(|n| NetId(n.index() as u32))
     }
 
     /// The cells driving a net (normally exactly one).
     pub fn net_drivers(&self, net: NetId) -> Vec<CellId> {
-        let mut d: Vec<CellId> =
-            self.graph.neighbors_directed(net.node(), Direction::Incoming).map(|n| CellId(n.index() as u32)).collect();
+        let mut d: Vec<CellId> = self
+            .graph
+            .neighbors_directed(net.node(), Direction::Incoming)
+            .map(|n| CellId(n.index() as u32))
+            .collect();
         d.sort_unstable();
         d
     }

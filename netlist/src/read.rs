@@ -82,10 +82,19 @@ pub fn decode_text(bytes: Vec<u8>, file: &str) -> Result<String, ParseError> {
 }
 
 /// Parses netlist text in the given format. Rejects input that defines nothing.
-pub fn parse_netlist(text: &str, file: &str, format: Format, options: &ReadOptions<'_>) -> Result<Netlist, ParseError> {
+pub fn parse_netlist(
+    text: &str,
+    file: &str,
+    format: Format,
+    options: &ReadOptions<'_>,
+) -> Result<Netlist, ParseError> {
     let netlist = match format {
         Format::Bench => crate::bench::parse_bench(text, file)?,
-        Format::Verilog => parse_verilog(text, file, &VerilogOptions { top: options.top, library: options.library })?,
+        Format::Verilog => parse_verilog(
+            text,
+            file,
+            &VerilogOptions { top: options.top, library: options.library },
+        )?,
     };
     if netlist.cells().next().is_none() {
         return Err(ParseError::at(

@@ -14,15 +14,108 @@ use crate::gate::GateKind;
 use crate::netlist::{CellKind, Netlist};
 
 const KEYWORDS: &[&str] = &[
-    "always", "and", "assign", "begin", "buf", "bufif0", "bufif1", "case", "casex", "casez", "cmos", "deassign",
-    "default", "defparam", "disable", "edge", "else", "end", "endcase", "endfunction", "endmodule", "endprimitive",
-    "endspecify", "endtable", "endtask", "event", "for", "force", "forever", "fork", "function", "highz0", "highz1",
-    "if", "ifnone", "initial", "inout", "input", "integer", "join", "large", "macromodule", "medium", "module",
-    "nand", "negedge", "nmos", "nor", "not", "notif0", "notif1", "or", "output", "parameter", "pmos", "posedge",
-    "primitive", "pull0", "pull1", "pulldown", "pullup", "rcmos", "real", "realtime", "reg", "release", "repeat",
-    "rnmos", "rpmos", "rtran", "rtranif0", "rtranif1", "scalared", "small", "specify", "specparam", "strong0",
-    "strong1", "supply0", "supply1", "table", "task", "time", "tran", "tranif0", "tranif1", "tri", "tri0", "tri1",
-    "triand", "trior", "trireg", "vectored", "wait", "wand", "weak0", "weak1", "while", "wire", "wor", "xnor", "xor",
+    "always",
+    "and",
+    "assign",
+    "begin",
+    "buf",
+    "bufif0",
+    "bufif1",
+    "case",
+    "casex",
+    "casez",
+    "cmos",
+    "deassign",
+    "default",
+    "defparam",
+    "disable",
+    "edge",
+    "else",
+    "end",
+    "endcase",
+    "endfunction",
+    "endmodule",
+    "endprimitive",
+    "endspecify",
+    "endtable",
+    "endtask",
+    "event",
+    "for",
+    "force",
+    "forever",
+    "fork",
+    "function",
+    "highz0",
+    "highz1",
+    "if",
+    "ifnone",
+    "initial",
+    "inout",
+    "input",
+    "integer",
+    "join",
+    "large",
+    "macromodule",
+    "medium",
+    "module",
+    "nand",
+    "negedge",
+    "nmos",
+    "nor",
+    "not",
+    "notif0",
+    "notif1",
+    "or",
+    "output",
+    "parameter",
+    "pmos",
+    "posedge",
+    "primitive",
+    "pull0",
+    "pull1",
+    "pulldown",
+    "pullup",
+    "rcmos",
+    "real",
+    "realtime",
+    "reg",
+    "release",
+    "repeat",
+    "rnmos",
+    "rpmos",
+    "rtran",
+    "rtranif0",
+    "rtranif1",
+    "scalared",
+    "small",
+    "specify",
+    "specparam",
+    "strong0",
+    "strong1",
+    "supply0",
+    "supply1",
+    "table",
+    "task",
+    "time",
+    "tran",
+    "tranif0",
+    "tranif1",
+    "tri",
+    "tri0",
+    "tri1",
+    "triand",
+    "trior",
+    "trireg",
+    "vectored",
+    "wait",
+    "wand",
+    "weak0",
+    "weak1",
+    "while",
+    "wire",
+    "wor",
+    "xnor",
+    "xor",
 ];
 
 /// A name as a Verilog identifier: plain when it is one, escaped otherwise.
@@ -35,7 +128,10 @@ pub fn verilog_identifier(name: &str) -> String {
         name.to_string()
     } else {
         // An escaped identifier runs to the next white space, which terminates it.
-        let printable: String = name.chars().map(|c| if c.is_whitespace() || c.is_control() { '_' } else { c }).collect();
+        let printable: String = name
+            .chars()
+            .map(|c| if c.is_whitespace() || c.is_control() { '_' } else { c })
+            .collect();
         format!("\\{printable} ")
     }
 }
@@ -96,7 +192,8 @@ pub fn write_verilog(netlist: &Netlist) -> String {
                 let cell_type = if info.clock_inverted { "\\$_DFF_N_ " } else { "\\$_DFF_P_ " };
                 let clock = info.clock.map(|c| id(netlist.net_name(c))).unwrap_or_default();
                 let name = instance_name(&data.name);
-                let _ = writeln!(out, "  {cell_type} {name} (.C({clock}), .D({}), .Q({o}));", args[0]);
+                let _ =
+                    writeln!(out, "  {cell_type} {name} (.C({clock}), .D({}), .Q({o}));", args[0]);
             }
             CellKind::Gate(kind) => {
                 let primitive = match kind {
@@ -110,7 +207,11 @@ pub fn write_verilog(netlist: &Netlist) -> String {
                         continue;
                     }
                     GateKind::Mux => {
-                        let _ = writeln!(out, "  assign {o} = {} ? {} : {};", args[0], args[2], args[1]);
+                        let _ = writeln!(
+                            out,
+                            "  assign {o} = {} ? {} : {};",
+                            args[0], args[2], args[1]
+                        );
                         continue;
                     }
                     GateKind::Buf => "buf",

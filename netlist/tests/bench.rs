@@ -40,7 +40,8 @@ fn c17_compiles_to_levelized_arrays() {
 fn c17_simulation_matches_its_equations() {
     let circuit = parse_bench(C17, "c17.bench").unwrap().levelize().unwrap();
     // All 32 input combinations, one per bit.
-    let inputs: Vec<u64> = (0..5).map(|i| (0..32u64).filter(|p| p >> i & 1 == 1).fold(0, |w, p| w | 1 << p)).collect();
+    let inputs: Vec<u64> =
+        (0..5).map(|i| (0..32u64).filter(|p| p >> i & 1 == 1).fold(0, |w, p| w | 1 << p)).collect();
     let values = circuit.simulate(&inputs);
     let out = circuit.output_values(&values);
     for p in 0..32 {
@@ -75,10 +76,19 @@ fn errors_name_file_line_and_column() {
     assert_eq!(error_of("INPUT(a)\ny = FOO(a)\n"), "bad.bench:2:5: unknown gate `FOO`: expected AND, NAND, OR, NOR, XOR, XNOR, NOT, BUF, BUFF, DFF, MUX or CONST0/1/X");
     assert_eq!(error_of("INPUT(a)\n  y = AND(a b)\n"), "bad.bench:2:13: expected `,` or `)`");
     assert_eq!(error_of("INPUT(a\n"), "bad.bench:1:8: expected `)`");
-    assert_eq!(error_of("INPUT(a)\ny = NOT(a, a)\n"), "bad.bench:2:5: `NOT` takes 1 input(s), found 2");
-    assert_eq!(error_of("INPUT(a)\ny = NOT(a)\ny = BUFF(a)\n"), "bad.bench:3:1: `y` is already defined on line 2");
+    assert_eq!(
+        error_of("INPUT(a)\ny = NOT(a, a)\n"),
+        "bad.bench:2:5: `NOT` takes 1 input(s), found 2"
+    );
+    assert_eq!(
+        error_of("INPUT(a)\ny = NOT(a)\ny = BUFF(a)\n"),
+        "bad.bench:3:1: `y` is already defined on line 2"
+    );
     assert_eq!(error_of("INPUT(a)\nINPUT(a)\n"), "bad.bench:2:7: `a` is already defined on line 1");
-    assert_eq!(error_of("WIRE(a)\n"), "bad.bench:1:1: unknown declaration `WIRE`: expected INPUT or OUTPUT");
+    assert_eq!(
+        error_of("WIRE(a)\n"),
+        "bad.bench:1:1: unknown declaration `WIRE`: expected INPUT or OUTPUT"
+    );
     assert_eq!(error_of("y = AND(a, b) extra\n"), "bad.bench:1:15: expected end of line");
     assert_eq!(error_of("y = AND(a, b"), "bad.bench:1:13: expected `,` or `)`");
 }
@@ -95,12 +105,19 @@ fn binary_and_empty_files_are_rejected() {
     let err = netlist::read_netlist(&empty, &Default::default()).unwrap_err().to_string();
     assert!(err.contains("empty.bench:2:1: the netlist is empty"), "{err}");
     let missing = dir.join("missing.bench");
-    assert!(matches!(netlist::read_netlist(&missing, &Default::default()), Err(NetlistError::Io { .. })));
+    assert!(matches!(
+        netlist::read_netlist(&missing, &Default::default()),
+        Err(NetlistError::Io { .. })
+    ));
     std::fs::remove_dir_all(dir).unwrap();
 }
 
 fn tempfile_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("netlist-test-{}-{:?}", std::process::id(), std::thread::current().id()));
+    let dir = std::env::temp_dir().join(format!(
+        "netlist-test-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -135,7 +152,8 @@ fn undriven_nets_follow_the_policy() {
     let tied = netlist.levelize().unwrap();
     assert_eq!(tied.num_inputs(), 1);
     assert_eq!(tied.kind(tied.find_node("ghost").unwrap()), GateKind::ConstX);
-    let as_input = netlist.levelize_with(&LevelizeOptions { undriven: UndrivenPolicy::Input }).unwrap();
+    let as_input =
+        netlist.levelize_with(&LevelizeOptions { undriven: UndrivenPolicy::Input }).unwrap();
     assert_eq!(as_input.num_inputs(), 2);
     assert_eq!(as_input.node_name(netlist::NodeId(1)), "ghost");
 }
@@ -143,24 +161,49 @@ fn undriven_nets_follow_the_policy() {
 #[test]
 fn every_shared_bench_matches_provenance_counts() {
     let Some(dir) = common::benchmarks() else { return };
-    let rows = common::provenance_bench_rows(&dir);
+    let rows = common::provenance_bench_rows(&dir).unwrap();
     assert!(rows.len() >= 60, "PROVENANCE.md lists {} .bench files", rows.len());
     for row in rows {
         let netlist = netlist::read_netlist(&row.path, &Default::default()).unwrap();
-        let counts = (netlist.inputs().len(), netlist.outputs().len(), netlist.flops().len(), netlist.gate_count());
-        assert_eq!(counts, (row.inputs, row.outputs, row.flops, row.gates), "{}", row.path.display());
+        let counts = (
+            netlist.inputs().len(),
+            netlist.outputs().len(),
+            netlist.flops().len(),
+            netlist.gate_count(),
+        );
+        assert_eq!(
+            counts,
+            (row.inputs, row.outputs, row.flops, row.gates),
+            "{}",
+            row.path.display()
+        );
         // Undriven nets (s400's `Phi1H`) become X constants, which are nodes of the circuit.
         let circuit = netlist.levelize().unwrap();
-        assert_eq!(circuit.num_gates(), row.gates + netlist.check().undriven.len(), "{}", row.path.display());
+        assert_eq!(
+            circuit.num_gates(),
+            row.gates + netlist.check().undriven.len(),
+            "{}",
+            row.path.display()
+        );
     }
 }
 
 fn spec() -> impl Strategy<Value = (u64, RandomSpec)> {
-    (any::<u64>(), 1usize..12, 1usize..6, 0usize..6, 0usize..80, any::<bool>(), any::<bool>()).prop_map(
-        |(seed, inputs, outputs, flops, gates, extended_kinds, odd_names)| {
-            (seed, RandomSpec { inputs, outputs, flops, gates, max_fanin: 5, extended_kinds, odd_names })
-        },
-    )
+    (any::<u64>(), 1usize..12, 1usize..6, 0usize..6, 0usize..80, any::<bool>(), any::<bool>())
+        .prop_map(|(seed, inputs, outputs, flops, gates, extended_kinds, odd_names)| {
+            (
+                seed,
+                RandomSpec {
+                    inputs,
+                    outputs,
+                    flops,
+                    gates,
+                    max_fanin: 5,
+                    extended_kinds,
+                    odd_names,
+                },
+            )
+        })
 }
 
 proptest! {
@@ -211,7 +254,11 @@ fn naive_value(
     let driver = netlist.net_drivers(net)[0];
     let value = match netlist.cell(driver).kind {
         netlist::CellKind::Gate(kind) => {
-            let ins: Vec<u64> = netlist.cell_inputs(driver).into_iter().map(|n| naive_value(netlist, circuit, inputs, n, memo)).collect();
+            let ins: Vec<u64> = netlist
+                .cell_inputs(driver)
+                .into_iter()
+                .map(|n| naive_value(netlist, circuit, inputs, n, memo))
+                .collect();
             kind.eval_words(ins)
         }
         // Inputs and flip-flop outputs take their stimulus by position in the circuit.

@@ -15,7 +15,8 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
     let mut temp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
     temp.write_all(contents).with_context(|| format!("writing {}", path.display()))?;
-    temp.persist(path).with_context(|| format!("renaming the temporary file to {}", path.display()))?;
+    temp.persist(path)
+        .with_context(|| format!("renaming the temporary file to {}", path.display()))?;
     Ok(())
 }
 

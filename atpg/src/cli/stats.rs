@@ -60,7 +60,9 @@ fn collect(netlist: &Netlist, args: &StatsArgs) -> Result<Stats> {
     let mut latches = 0;
     for cell in netlist.cells() {
         match &netlist.cell(cell).kind {
-            CellKind::Gate(kind) => *gate_kinds.entry(kind.bench_name().to_string()).or_insert(0) += 1,
+            CellKind::Gate(kind) => {
+                *gate_kinds.entry(kind.bench_name().to_string()).or_insert(0) += 1
+            }
             CellKind::Flop(info) if info.is_latch => latches += 1,
             _ => {}
         }
@@ -71,7 +73,8 @@ fn collect(netlist: &Netlist, args: &StatsArgs) -> Result<Stats> {
     }
     let mut warnings: Vec<String> = netlist.diagnostics().iter().map(|d| d.to_string()).collect();
     if !report.undriven.is_empty() {
-        let names: Vec<&str> = report.undriven.iter().take(10).map(|&n| netlist.net_name(n)).collect();
+        let names: Vec<&str> =
+            report.undriven.iter().take(10).map(|&n| netlist.net_name(n)).collect();
         warnings.push(format!(
             "warning: {} undriven net(s) {}: {}{}",
             report.undriven.len(),
@@ -117,7 +120,11 @@ pub fn run(args: &StatsArgs) -> Result<()> {
     println!("design   {} ({})", stats.design, stats.file);
     println!("inputs   {}", stats.inputs);
     println!("outputs  {}", stats.outputs);
-    println!("flops    {}{}", stats.flops, if stats.latches > 0 { format!(" ({} latches)", stats.latches) } else { String::new() });
+    println!(
+        "flops    {}{}",
+        stats.flops,
+        if stats.latches > 0 { format!(" ({} latches)", stats.latches) } else { String::new() }
+    );
     println!("gates    {}", stats.gates);
     if stats.cells > 0 {
         println!("cells    {} ({} types)", stats.cells, stats.cell_types.len());

@@ -57,7 +57,7 @@ impl<'a> nom::error::ParseError<&'a str> for Failure<'a> {
 
 type Parsed<'a, T> = IResult<&'a str, T, Failure<'a>>;
 
-fn fail<T>(at: &str, message: &'static str) -> Parsed<'_, T> {
+fn fail<'a, T>(at: &'a str, message: &'static str) -> Parsed<'a, T> {
     Err(nom::Err::Failure(Failure { at, message }))
 }
 
@@ -176,7 +176,8 @@ fn unary(input: &str, depth: usize) -> Parsed<'_, Expr<String>> {
         let rest = skip_space(input);
         match rest.strip_prefix('\'') {
             Some(rest) => {
-                expr = Expr::Not(Box::new(expr));
+                // Folding double negation keeps `A''''...` from building a deep tree.
+                expr = expr.not();
                 input = rest;
             }
             None => return Ok((input, expr)),
@@ -200,20 +201,30 @@ fn primary(input: &str, depth: usize) -> Parsed<'_, Expr<String>> {
             None => fail(rest, "expected `)` or an operator"),
         };
     }
-    let (rest, token) = take_while1(is_name_char)(input)
-        .map_err(|_: nom::Err<Failure<'_>>| nom::Err::Failure(Failure { at: input, message: "expected a pin name, `0`, `1`, `!` or `(`" }))?;
+    let (rest, token) = take_while1(is_name_char)(input).map_err(|_: nom::Err<Failure<'_>>| {
+        nom::Err::Failure(Failure {
+            at: input,
+            message: "expected a pin name, `0`, `1`, `!` or `(`",
+        })
+    })?;
     if token.starts_with(|c: char| c.is_ascii_digit()) {
         return match token {
             "0" => Ok((rest, Expr::Const(false))),
             "1" => Ok((rest, Expr::Const(true))),
-            _ => fail(input, "expected a pin name or the constant `0` or `1` (names cannot start with a digit)"),
+            _ => fail(
+                input,
+                "expected a pin name or the constant `0` or `1` (names cannot start with a digit)",
+            ),
         };
     }
     Ok((rest, Expr::Var(token.to_string())))
 }
 
 /// One term stays itself; several become `make(terms)`.
-fn collect(mut terms: Vec<Expr<String>>, make: fn(Vec<Expr<String>>) -> Expr<String>) -> Expr<String> {
+fn collect(
+    mut terms: Vec<Expr<String>>,
+    make: fn(Vec<Expr<String>>) -> Expr<String>,
+) -> Expr<String> {
     if terms.len() == 1 {
         terms.pop().unwrap_or(Expr::Const(false))
     } else {
@@ -270,6 +281,8 @@ mod tests {
         assert_eq!(parse_function("A' B").unwrap(), Expr::And(vec![not(v("A")), v("B")]));
         assert_eq!(parse_function("(A+B)'").unwrap(), not(Expr::Or(vec![v("A"), v("B")])));
         assert_eq!(parse_function("!!A").unwrap(), not(not(v("A"))));
+        assert_eq!(parse_function("A''").unwrap(), v("A"));
+        assert_eq!(parse_function(&format!("A{}", "'".repeat(10_001))).unwrap(), not(v("A")));
     }
 
     #[test]
@@ -277,7 +290,11 @@ mod tests {
         let sop = parse_function("(A1 * A2) + (B1 & B2) | C").unwrap();
         assert_eq!(
             sop,
-            Expr::Or(vec![Expr::And(vec![v("A1"), v("A2")]), Expr::And(vec![v("B1"), v("B2")]), v("C")])
+            Expr::Or(vec![
+                Expr::And(vec![v("A1"), v("A2")]),
+                Expr::And(vec![v("B1"), v("B2")]),
+                v("C")
+            ])
         );
         assert_eq!(parse_function(" 0 ").unwrap(), Expr::Const(false));
         assert_eq!(parse_function("1").unwrap(), Expr::Const(true));

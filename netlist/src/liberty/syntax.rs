@@ -199,9 +199,10 @@ fn is_name_char(c: char) -> bool {
 }
 
 fn statement(input: &str, depth: usize) -> Parsed<'_, Statement<'_>> {
-    let (rest, name) = take_while1(is_name_char)(input).or_else(|_: nom::Err<SyntaxError<'_>>| {
-        fail(input, "expected an attribute or group name")
-    })?;
+    let (rest, name) =
+        take_while1(is_name_char)(input).or_else(|_: nom::Err<SyntaxError<'_>>| {
+            fail(input, "expected an attribute or group name")
+        })?;
     let (rest, ()) = trivia(rest)?;
     if let Some(rest) = rest.strip_prefix(':') {
         let (rest, ()) = trivia(rest)?;
@@ -237,7 +238,11 @@ fn statement(input: &str, depth: usize) -> Parsed<'_, Statement<'_>> {
 }
 
 /// The statements of a group up to and including its closing `}`.
-fn group_body<'a>(mut input: &'a str, name: &'a str, depth: usize) -> Parsed<'a, Vec<Statement<'a>>> {
+fn group_body<'a>(
+    mut input: &'a str,
+    name: &'a str,
+    depth: usize,
+) -> Parsed<'a, Vec<Statement<'a>>> {
     let mut body = Vec::new();
     loop {
         let (rest, ()) = trivia(input)?;
@@ -276,7 +281,9 @@ fn arguments(mut input: &str) -> Parsed<'_, Vec<Value<'_>>> {
             (rest, Value::Quoted(s))
         } else {
             let end = rest
-                .find(|c: char| c.is_whitespace() || matches!(c, ',' | '(' | ')' | '"' | '{' | '}' | ';'))
+                .find(|c: char| {
+                    c.is_whitespace() || matches!(c, ',' | '(' | ')' | '"' | '{' | '}' | ';')
+                })
                 .unwrap_or(rest.len());
             if end == 0 {
                 return fail(rest, "expected an argument, `,` or `)`");
@@ -333,7 +340,9 @@ mod tests {
         assert_eq!(lib.args, vec![Value::Bare("lib")]);
         assert_eq!(lib.simple("time_unit"), Some(Value::Quoted("1ns")));
         assert_eq!(lib.simple("area"), Some(Value::Bare("1.5")));
-        assert!(matches!(&lib.body[2], Statement::Complex { name: "define", args } if args.len() == 3));
+        assert!(
+            matches!(&lib.body[2], Statement::Complex { name: "define", args } if args.len() == 3)
+        );
         let cell = lib.groups().next().unwrap();
         assert_eq!(cell.name, "cell");
         assert_eq!(cell.groups().next().unwrap().simple("direction"), Some(Value::Bare("input")));

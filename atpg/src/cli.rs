@@ -1,6 +1,6 @@
 //! Command-line interface: argument definitions shared by the subcommands and dispatch.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -98,9 +98,4 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Stats(args) => stats::run(&args),
     }
-}
-
-/// A path for messages.
-pub fn shown(path: &Path) -> String {
-    path.display().to_string()
 }

@@ -1,0 +1,409 @@
+//! The syntax tree the parser builds and the elaborator flattens.
+//!
+//! Names borrow from the source text (no allocation per identifier). Binary operators of one
+//! precedence level form a flat chain rather than a left-leaning tree, so a million-term
+//! `a & b & c ...` neither overflows the stack when walked nor when dropped. Allocations are
+//! kept few: they dominate parsing time on large netlists.
+
+use crate::error::SourcePos;
+
+/// An identifier and where it was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Name<'a> {
+    /// The identifier (escaped identifiers without the backslash).
+    pub text: &'a str,
+    /// Its position.
+    pub pos: SourcePos,
+}
+
+/// One source file's modules.
+#[derive(Debug, Default)]
+pub(super) struct SourceFile<'a> {
+    /// Modules in file order.
+    pub modules: Vec<Module<'a>>,
+    /// User-defined primitives (`primitive ... endprimitive`), which are skipped.
+    pub udps: Vec<Name<'a>>,
+    /// Non-fatal notes about skipped constructs.
+    pub warnings: Vec<(SourcePos, String)>,
+}
+
+/// Port direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Direction {
+    /// `input`
+    Input,
+    /// `output`
+    Output,
+    /// `inout`
+    Inout,
+}
+
+/// The kind of a net (or variable) declaration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum NetKind {
+    /// `wire`, `tri`, `wand`, ... : an ordinary net.
+    Wire,
+    /// `supply0`: tied to 0.
+    Supply0,
+    /// `supply1`: tied to 1.
+    Supply1,
+    /// `reg` (or `logic`, `integer`): a variable, i.e. behavioural code.
+    Reg,
+    /// `trireg`: a charge-storage net, i.e. switch-level code.
+    Trireg,
+}
+
+/// What a declaration declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum DeclKind {
+    /// A port direction (`input a;`, or an ANSI port).
+    Port(Direction),
+    /// A net or variable.
+    Net(NetKind),
+}
+
+/// A declared range `[msb:lsb]`, as constant expressions.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Range<'a> {
+    /// The left (first written) bound.
+    pub msb: Expr<'a>,
+    /// The right bound.
+    pub lsb: Expr<'a>,
+}
+
+/// One declared name.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Decl<'a> {
+    /// The name.
+    pub name: Name<'a>,
+    /// What it declares.
+    pub kind: DeclKind,
+    /// The vector range, if any. Shared by all names of one declaration statement.
+    pub range: Option<std::rc::Rc<Range<'a>>>,
+}
+
+/// A parameter (`parameter W = 8;` or `#(parameter W = 8)`).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Param<'a> {
+    /// The name.
+    pub name: Name<'a>,
+    /// The default value.
+    pub value: Expr<'a>,
+    /// `localparam`: cannot be overridden.
+    pub local: bool,
+}
+
+/// Verilog gate primitives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Primitive {
+    And,
+    Nand,
+    Or,
+    Nor,
+    Xor,
+    Xnor,
+    Not,
+    Buf,
+    Bufif0,
+    Bufif1,
+    Notif0,
+    Notif1,
+    /// A transistor-level primitive (`nmos`, `tran`, `pullup`, ...): `&'static str` is its name.
+    Switch(&'static str),
+}
+
+/// A gate primitive instance: `and g1 (y, a, b);`.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct GateInstance<'a> {
+    /// The primitive.
+    pub kind: Primitive,
+    /// The instance name, if written.
+    pub name: Option<Name<'a>>,
+    /// For unnamed instances: `N` of the generated name `prim_N`, unique in the module.
+    pub generated_index: u32,
+    /// Where the instance starts.
+    pub pos: SourcePos,
+    /// The terminals in order (outputs first).
+    pub terminals: Vec<Expr<'a>>,
+}
+
+/// Port connections of a module or cell instance.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Connections<'a> {
+    /// `(a, , b)`: by position; `None` is an empty position.
+    Positional(Vec<Option<Expr<'a>>>),
+    /// `(.A(a), .B())`: by name; `None` is an explicitly unconnected port.
+    Named(Vec<(Name<'a>, Option<Expr<'a>>)>),
+}
+
+/// Parameter overrides `#(...)` of an instance.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum ParamOverrides<'a> {
+    /// `#(8, 4)`.
+    Positional(Vec<Expr<'a>>),
+    /// `#(.W(8))`.
+    Named(Vec<(Name<'a>, Expr<'a>)>),
+}
+
+/// A module or cell instance: `NAND2X1 g1 (.A(a), .B(b), .Y(y));`.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Instance<'a> {
+    /// The module or cell name.
+    pub cell: Name<'a>,
+    /// The instance name.
+    pub name: Name<'a>,
+    /// Parameter overrides, if written.
+    pub params: Option<std::rc::Rc<ParamOverrides<'a>>>,
+    /// The connections.
+    pub connections: Connections<'a>,
+}
+
+/// A continuous assignment `assign lhs = rhs;` (or a net declaration assignment).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Assign<'a> {
+    /// The target.
+    pub lhs: Expr<'a>,
+    /// The value.
+    pub rhs: Expr<'a>,
+    /// Position of the target.
+    pub pos: SourcePos,
+}
+
+/// A module item that makes logic.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Item<'a> {
+    /// `assign`.
+    Assign(Assign<'a>),
+    /// A gate primitive.
+    Gate(GateInstance<'a>),
+    /// A module or cell instance.
+    Instance(Instance<'a>),
+}
+
+/// `always @(posedge CK) Q <= D;`, the one behavioural form the reader understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct AlwaysFlop<'a> {
+    /// The clock.
+    pub clock: Name<'a>,
+    /// `negedge` rather than `posedge`.
+    pub negedge: bool,
+    /// The register.
+    pub q: Name<'a>,
+    /// The value captured.
+    pub d: Name<'a>,
+}
+
+/// A module definition.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Module<'a> {
+    /// The module name.
+    pub name: Name<'a>,
+    /// Index of the source file it came from.
+    pub file: usize,
+    /// The port list in header order (empty for `module m;`).
+    pub ports: Vec<Name<'a>>,
+    /// Declarations in source order (ANSI port declarations first).
+    pub decls: Vec<Decl<'a>>,
+    /// Parameters in source order.
+    pub params: Vec<Param<'a>>,
+    /// Logic-making items in source order.
+    pub items: Vec<Item<'a>>,
+    /// The first behavioural construct (`always`, `initial`, `reg`, ...) and what it was.
+    pub behavioural: Option<(SourcePos, &'static str)>,
+    /// The first transistor-level construct (`nmos`, `trireg`, ...) and what it was.
+    pub switch_level: Option<(SourcePos, &'static str)>,
+    /// The `always` blocks that are plain flip-flops.
+    pub always_flops: Vec<AlwaysFlop<'a>>,
+    /// Number of `always`/`initial` blocks, recognised or not.
+    pub process_count: usize,
+    /// The first behavioural construct that is not a plain flip-flop `always` block or a
+    /// `reg` declaration (another `always`, `initial`, `function`, `integer`, ...).
+    pub other_process: Option<(SourcePos, &'static str)>,
+}
+
+/// Unary operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum UnaryOp {
+    /// `~` bitwise complement.
+    Not,
+    /// `!` logical not.
+    LogicalNot,
+    /// `&` reduction.
+    ReduceAnd,
+    /// `~&` reduction.
+    ReduceNand,
+    /// `|` reduction.
+    ReduceOr,
+    /// `~|` reduction.
+    ReduceNor,
+    /// `^` reduction.
+    ReduceXor,
+    /// `~^` reduction.
+    ReduceXnor,
+    /// `-` negation (constant expressions only).
+    Minus,
+    /// `+` (no effect).
+    Plus,
+}
+
+/// Binary operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum BinaryOp {
+    And,
+    Or,
+    Xor,
+    Xnor,
+    LogicalAnd,
+    LogicalOr,
+    Eq,
+    Neq,
+    CaseEq,
+    CaseNeq,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Shl,
+    Shr,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    Pow,
+}
+
+impl BinaryOp {
+    /// How the operator is written.
+    pub(super) fn spelling(self) -> &'static str {
+        match self {
+            BinaryOp::And => "&",
+            BinaryOp::Or => "|",
+            BinaryOp::Xor => "^",
+            BinaryOp::Xnor => "~^",
+            BinaryOp::LogicalAnd => "&&",
+            BinaryOp::LogicalOr => "||",
+            BinaryOp::Eq => "==",
+            BinaryOp::Neq => "!=",
+            BinaryOp::CaseEq => "===",
+            BinaryOp::CaseNeq => "!==",
+            BinaryOp::Lt => "<",
+            BinaryOp::Le => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::Ge => ">=",
+            BinaryOp::Shl => "<<",
+            BinaryOp::Shr => ">>",
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Mod => "%",
+            BinaryOp::Pow => "**",
+        }
+    }
+}
+
+/// How a part select is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum PartSelect {
+    /// `[msb:lsb]`
+    Range,
+    /// `[base +: width]`
+    Up,
+    /// `[base -: width]`
+    Down,
+}
+
+/// One bit of a literal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum LiteralBit {
+    /// 0
+    Zero,
+    /// 1
+    One,
+    /// x (unknown)
+    X,
+    /// z (high impedance)
+    Z,
+}
+
+/// A number: `4'b10x1`, `'hF`, `12`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Literal {
+    /// Bits, least significant first; `bits.len()` is the width.
+    pub bits: Vec<LiteralBit>,
+    /// Whether a width was written. Unsized literals adapt to their context without warnings.
+    pub sized: bool,
+    /// The value as an integer, if every bit is 0 or 1 and it fits (computed once: indices
+    /// of bit selects are literals evaluated for every use).
+    value: Option<i64>,
+}
+
+impl Literal {
+    /// A literal of `bits` (least significant first).
+    pub(super) fn new(bits: Vec<LiteralBit>, sized: bool) -> Self {
+        let mut value: Option<i64> = Some(0);
+        for (i, b) in bits.iter().enumerate() {
+            match b {
+                LiteralBit::Zero => {}
+                LiteralBit::One if i < 63 => value = value.map(|v| v | 1 << i),
+                _ => {
+                    value = None;
+                    break;
+                }
+            }
+        }
+        Literal { bits, sized, value }
+    }
+
+    /// The value as an integer, if every bit is 0 or 1 and it fits.
+    pub(super) fn value(&self) -> Option<i64> {
+        self.value
+    }
+}
+
+/// An expression.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Expr<'a> {
+    /// A net, port or parameter name.
+    Ident(Name<'a>),
+    /// `name[index]`.
+    Bit(Name<'a>, Box<Expr<'a>>),
+    /// `name[a:b]`, `name[a+:b]`, `name[a-:b]`.
+    Part(Name<'a>, PartSelect, Box<(Expr<'a>, Expr<'a>)>),
+    /// A number.
+    Literal(Literal, SourcePos),
+    /// A unary operator.
+    Unary(UnaryOp, SourcePos, Box<Expr<'a>>),
+    /// `~name`: kept unboxed because AIG-style netlists (`assign n = a & ~b;`) are made of
+    /// little else.
+    Inverted(Name<'a>),
+    /// Operands of operators of one precedence level, applied left to right: each operand with
+    /// the operator before it. There is none before the first operand, whose entry repeats the
+    /// operator and position of the second. (One allocation per chain.)
+    Chain(Vec<(BinaryOp, SourcePos, Expr<'a>)>),
+    /// `cond ? then : else`, in that order.
+    Cond(Box<[Expr<'a>; 3]>, SourcePos),
+    /// `{a, b, c}`, most significant part first.
+    Concat(Vec<Expr<'a>>, SourcePos),
+    /// `{n{a, b}}`.
+    Replicate(Box<Expr<'a>>, Vec<Expr<'a>>, SourcePos),
+    /// A string literal (only meaningful in attributes, which are skipped).
+    Str(SourcePos),
+}
+
+impl Expr<'_> {
+    /// Where the expression starts (roughly: the position of its first token).
+    pub(super) fn pos(&self) -> SourcePos {
+        match self {
+            Expr::Ident(n) | Expr::Inverted(n) | Expr::Bit(n, _) | Expr::Part(n, _, _) => n.pos,
+            Expr::Literal(_, p)
+            | Expr::Unary(_, p, _)
+            | Expr::Concat(_, p)
+            | Expr::Replicate(_, _, p) => *p,
+            Expr::Str(p) => *p,
+            Expr::Chain(operands) => operands.first().map_or(SourcePos::default(), |o| o.2.pos()),
+            Expr::Cond(parts, _) => parts[0].pos(),
+        }
+    }
+}

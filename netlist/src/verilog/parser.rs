@@ -1,0 +1,992 @@
+//! The module grammar: source file, module header, port lists, declarations, `assign`, gate
+//! primitives, module and cell instances. Expressions are in [`super::expression`].
+//!
+//! Module items are dispatched on their first token (a keyword or an identifier) rather than
+//! tried one after another with `alt`: every item kind starts with a distinct token, so this
+//! costs one comparison per item and errors point at the token that started the item.
+//!
+//! Behavioural code (`always`, `initial`, `function`, `task`) is not elaborated: the parser
+//! recognises the one flip-flop idiom `always @(posedge CK) Q <= D;`, records where any other
+//! behavioural or transistor-level construct is, and skips it, so that a flip-flop model
+//! written behaviourally or at switch level (as in the ISCAS-89 files) can be mapped to a
+//! flip-flop, and anything else is reported only if the module is actually used.
+
+use std::rc::Rc;
+
+use nom::branch::alt;
+use nom::combinator::{cut, opt};
+use nom::multi::separated_list1;
+use nom::sequence::{delimited, separated_pair};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::ast::{
+    AlwaysFlop, Assign, Connections, Decl, DeclKind, Direction, Expr, GateInstance, Instance, Item,
+    Module, Name, NetKind, Param, ParamOverrides, Primitive, Range, SourceFile,
+};
+use super::expression::{expected_any, expression, primary};
+use super::lexer::{Kw, Tok};
+use super::tokens::{at, fail, fatal, identifier, kw, tok, Input, PResult, SyntaxError};
+use crate::error::SourcePos;
+
+/// Parses a whole token stream. `file` is the index of the file, recorded in each module.
+pub(super) fn source_file(mut i: Input<'_>, file: usize) -> Result<SourceFile<'_>, SyntaxError> {
+    let mut out = SourceFile::default();
+    loop {
+        match i.peek().kind {
+            Tok::Eof => return Ok(out),
+            Tok::Kw(Kw::Module | Kw::Macromodule) => {
+                let (rest, m) =
+                    module(i, file, &mut out.warnings).map_err(|e| into_syntax_error(e, i))?;
+                out.modules.push(m);
+                i = rest;
+            }
+            Tok::Kw(Kw::Primitive) => {
+                let (rest, name) =
+                    cut(identifier)(i.skip(1)).map_err(|e| into_syntax_error(e, i))?;
+                out.udps.push(name);
+                i = skip_until(rest, &[Kw::Endprimitive], "`endprimitive`")
+                    .map_err(|e| into_syntax_error(e, rest))?
+                    .skip(1);
+            }
+            Tok::Semi => i = i.skip(1),
+            _ => return Err(SyntaxError::expected(i, "`module`")),
+        }
+    }
+}
+
+/// The error inside a nom error (`at` is where parsing of the failed construct began).
+fn into_syntax_error(e: nom::Err<SyntaxError>, at: Input<'_>) -> SyntaxError {
+    match e {
+        nom::Err::Error(e) | nom::Err::Failure(e) => e,
+        // Token input is always complete; nom only reports Incomplete for streaming parsers.
+        nom::Err::Incomplete(_) => SyntaxError::message(at, "unexpected end of input"),
+    }
+}
+
+/// `module name [#(params)] [(ports)] ; items endmodule`
+fn module<'a>(
+    i: Input<'a>,
+    file: usize,
+    warnings: &mut Vec<(SourcePos, String)>,
+) -> PResult<'a, Module<'a>> {
+    let i = i.skip(1);
+    let (i, name) = cut(identifier)(i)?;
+    let mut m = Module {
+        name,
+        file,
+        ports: Vec::new(),
+        decls: Vec::new(),
+        params: Vec::new(),
+        items: Vec::new(),
+        behavioural: None,
+        switch_level: None,
+        always_flops: Vec::new(),
+        process_count: 0,
+        other_process: None,
+    };
+    let mut i = i;
+    if at(&i, Tok::Hash) {
+        i = parameter_port_list(i.skip(1), &mut m)?;
+    }
+    if at(&i, Tok::LParen) {
+        i = port_list(i, &mut m)?;
+    }
+    let (mut i, _) = cut(tok(Tok::Semi))(i)?;
+    loop {
+        match i.peek().kind {
+            Tok::Kw(Kw::Endmodule) => {
+                finish_module(i, &mut m)?;
+                return Ok((i.skip(1), m));
+            }
+            Tok::Eof => return Err(nom::Err::Failure(SyntaxError::expected(i, "`endmodule`"))),
+            _ => i = module_item(i, &mut m, warnings)?,
+        }
+    }
+}
+
+/// Checks instance names for duplicates and names unnamed gate primitives `prim_N`.
+///
+/// Duplicates are found by sorting name hashes rather than by inserting names into a hash
+/// set: on a million instances the random accesses of a hash set cost several times more
+/// than a sort of compact (hash, index) pairs.
+fn finish_module<'a>(i: Input<'a>, m: &mut Module<'a>) -> Result<(), nom::Err<SyntaxError>> {
+    use std::hash::BuildHasher;
+    let name_of = |item: &Item<'a>| match item {
+        Item::Gate(g) => g.name,
+        Item::Instance(inst) => Some(inst.name),
+        Item::Assign(_) => None,
+    };
+    let hasher = rustc_hash::FxBuildHasher;
+    let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(m.items.len());
+    let mut unnamed = false;
+    for (k, item) in m.items.iter().enumerate() {
+        match (name_of(item), item) {
+            (Some(name), _) => {
+                keyed.push((hasher.hash_one(name.text), k as u32));
+            }
+            (None, Item::Gate(_)) => unnamed = true,
+            _ => {}
+        }
+    }
+    // Sorting (hash, index) pairs leaves each run of equal hashes in source order.
+    keyed.sort_unstable();
+    // The first duplicate in source order is reported.
+    let mut duplicate: Option<(Name<'a>, Name<'a>)> = None;
+    for run in keyed.chunk_by(|a, b| a.0 == b.0).filter(|run| run.len() > 1) {
+        // Distinct names of the run: almost always one (a true duplicate), more only when
+        // hashes collide, so a set is built only if a run holds many different names.
+        let mut firsts: Vec<Name<'a>> = Vec::new();
+        let mut many: FxHashMap<&str, Name<'a>> = FxHashMap::default();
+        for &(_, k) in run {
+            let Some(name) = name_of(&m.items[k as usize]) else { continue };
+            let first = firsts
+                .iter()
+                .find(|f| f.text == name.text)
+                .or_else(|| many.get(name.text))
+                .copied();
+            if let Some(first) = first {
+                if duplicate.is_none_or(|(_, recorded)| recorded.pos > name.pos) {
+                    duplicate = Some((first, name));
+                }
+                // Later members of the run come later in the source.
+                break;
+            }
+            if firsts.len() < 16 {
+                firsts.push(name);
+            } else {
+                many.insert(name.text, name);
+            }
+        }
+    }
+    if let Some((first, later)) = duplicate {
+        return Err(nom::Err::Failure(SyntaxError::message_at(
+            i,
+            later.pos,
+            format!(
+                "duplicate instance name `{}` in module `{}` (first defined at {})",
+                later.text, m.name.text, first.pos
+            ),
+        )));
+    }
+    if unnamed {
+        let taken: FxHashSet<&str> = m
+            .items
+            .iter()
+            .filter_map(name_of)
+            .map(|n| n.text)
+            .filter(|t| t.starts_with("prim_"))
+            .collect();
+        let mut next = 0u32;
+        for item in &mut m.items {
+            if let Item::Gate(g @ GateInstance { name: None, .. }) = item {
+                while taken.contains(format!("prim_{next}").as_str()) {
+                    next += 1;
+                }
+                g.generated_index = next;
+                next += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+// ----- header ---------------------------------------------------------------------------------
+
+/// `#( [parameter] name = value, ... )` after the module name.
+fn parameter_port_list<'a>(
+    i: Input<'a>,
+    m: &mut Module<'a>,
+) -> Result<Input<'a>, nom::Err<SyntaxError>> {
+    let (mut i, _) = cut(tok(Tok::LParen))(i)?;
+    if at(&i, Tok::RParen) {
+        return Ok(i.skip(1));
+    }
+    let mut local = false;
+    loop {
+        match i.peek().kind {
+            Tok::Kw(Kw::Parameter) => {
+                local = false;
+                i = i.skip(1);
+            }
+            Tok::Kw(Kw::Localparam) => {
+                local = true;
+                i = i.skip(1);
+            }
+            _ => {}
+        }
+        i = skip_parameter_type(i)?;
+        let (rest, (name, value)) = cut(separated_pair(identifier, tok(Tok::Eq), expression))(i)?;
+        m.params.push(Param { name, value, local });
+        match rest.peek().kind {
+            Tok::Comma => i = rest.skip(1),
+            Tok::RParen => return Ok(rest.skip(1)),
+            _ => return Err(nom::Err::Failure(expected_any(rest, &["`,`", "`)`"]))),
+        }
+    }
+}
+
+/// Skips `integer`, `signed`, a range and the like between `parameter` and the name.
+fn skip_parameter_type(mut i: Input<'_>) -> Result<Input<'_>, nom::Err<SyntaxError>> {
+    loop {
+        match i.peek().kind {
+            Tok::Kw(
+                Kw::Integer | Kw::Real | Kw::Realtime | Kw::Time | Kw::Signed | Kw::Unsigned,
+            ) => i = i.skip(1),
+            Tok::LBracket => i = range(i)?.0,
+            _ => return Ok(i),
+        }
+    }
+}
+
+/// The port list: ANSI (`(input a, output [3:0] y)`) or a list of names (`(a, y)`).
+fn port_list<'a>(i: Input<'a>, m: &mut Module<'a>) -> Result<Input<'a>, nom::Err<SyntaxError>> {
+    let i = i.skip(1);
+    match i.peek().kind {
+        Tok::RParen => Ok(i.skip(1)),
+        Tok::Kw(Kw::Input | Kw::Output | Kw::Inout) => ansi_ports(i, m),
+        _ => {
+            let (i, names) = cut(separated_list1(tok(Tok::Comma), port_name))(i)?;
+            m.ports = names;
+            match i.peek().kind {
+                Tok::RParen => Ok(i.skip(1)),
+                _ => Err(nom::Err::Failure(expected_any(i, &["`,`", "`)`"]))),
+            }
+        }
+    }
+}
+
+/// One name of a non-ANSI port list.
+fn port_name(i: Input<'_>) -> PResult<'_, Name<'_>> {
+    match i.peek().kind {
+        Tok::Dot | Tok::LBrace => {
+            fatal(i, "explicit port expressions (`.name(...)`, `{...}`) are not supported")
+        }
+        _ => {
+            let (rest, name) = identifier(i)?;
+            if at(&rest, Tok::LBracket) {
+                return fatal(
+                    rest,
+                    "port expressions with selects are not supported in a port list",
+                );
+            }
+            Ok((rest, name))
+        }
+    }
+}
+
+fn direction(t: Tok) -> Option<Direction> {
+    match t {
+        Tok::Kw(Kw::Input) => Some(Direction::Input),
+        Tok::Kw(Kw::Output) => Some(Direction::Output),
+        Tok::Kw(Kw::Inout) => Some(Direction::Inout),
+        _ => None,
+    }
+}
+
+/// The net kind keywords and what they mean here.
+fn net_kind(t: Tok) -> Option<(NetKind, &'static str)> {
+    Some(match t {
+        Tok::Kw(
+            Kw::Wire | Kw::Tri | Kw::Tri0 | Kw::Tri1 | Kw::Triand | Kw::Trior | Kw::Wand | Kw::Wor,
+        )
+        | Tok::Kw(Kw::Uwire | Kw::Logic) => (NetKind::Wire, "wire"),
+        Tok::Kw(Kw::Supply0) => (NetKind::Supply0, "supply0"),
+        Tok::Kw(Kw::Supply1) => (NetKind::Supply1, "supply1"),
+        Tok::Kw(Kw::Reg) => (NetKind::Reg, "`reg` declaration"),
+        Tok::Kw(Kw::Trireg) => (NetKind::Trireg, "`trireg` net"),
+        _ => return None,
+    })
+}
+
+/// Records what a net kind says about the module's style.
+fn note_net_kind(m: &mut Module<'_>, kind: NetKind, what: &'static str, pos: SourcePos) {
+    match kind {
+        NetKind::Reg => {
+            m.behavioural.get_or_insert((pos, what));
+        }
+        NetKind::Trireg => {
+            m.switch_level.get_or_insert((pos, what));
+        }
+        _ => {}
+    }
+}
+
+/// The ANSI port list after `(`: `input [3:0] a, b, output reg y)`.
+fn ansi_ports<'a>(
+    mut i: Input<'a>,
+    m: &mut Module<'a>,
+) -> Result<Input<'a>, nom::Err<SyntaxError>> {
+    let mut current: Option<(Direction, Option<NetKind>, Option<Rc<Range<'a>>>)> = None;
+    loop {
+        if let Some(dir) = direction(i.peek().kind) {
+            i = i.skip(1);
+            let mut kind = None;
+            if let Some((k, what)) = net_kind(i.peek().kind) {
+                note_net_kind(m, k, what, i.peek().pos());
+                kind = Some(k);
+                i = i.skip(1);
+            }
+            while matches!(i.peek().kind, Tok::Kw(Kw::Signed | Kw::Unsigned)) {
+                i = i.skip(1);
+            }
+            let mut r = None;
+            if at(&i, Tok::LBracket) {
+                let (rest, parsed) = range(i)?;
+                r = Some(Rc::new(parsed));
+                i = rest;
+            }
+            current = Some((dir, kind, r));
+        }
+        let Some((dir, kind, r)) = current.clone() else {
+            return Err(nom::Err::Failure(SyntaxError::expected(i, "a port direction")));
+        };
+        let (rest, name) = cut(identifier)(i)?;
+        if at(&rest, Tok::LBracket) {
+            return fatal(rest, format!("array port `{}` is not supported", name.text))
+                .map(|(i, ())| i);
+        }
+        m.ports.push(name);
+        m.decls.push(Decl { name, kind: DeclKind::Port(dir), range: r.clone() });
+        if let Some(k) = kind {
+            m.decls.push(Decl { name, kind: DeclKind::Net(k), range: r });
+        }
+        match rest.peek().kind {
+            Tok::Comma => i = rest.skip(1),
+            Tok::RParen => return Ok(rest.skip(1)),
+            _ => return Err(nom::Err::Failure(expected_any(rest, &["`,`", "`)`"]))),
+        }
+    }
+}
+
+/// `[msb:lsb]`
+fn range(i: Input<'_>) -> PResult<'_, Range<'_>> {
+    let (i, (msb, lsb)) = delimited(
+        tok(Tok::LBracket),
+        cut(separated_pair(expression, tok(Tok::Colon), expression)),
+        cut(tok(Tok::RBracket)),
+    )(i)?;
+    Ok((i, Range { msb, lsb }))
+}
+
+// ----- module items -----------------------------------------------------------------------------
+
+/// One module item; returns the input after it.
+fn module_item<'a>(
+    i: Input<'a>,
+    m: &mut Module<'a>,
+    warnings: &mut Vec<(SourcePos, String)>,
+) -> Result<Input<'a>, nom::Err<SyntaxError>> {
+    let t = i.peek();
+    match t.kind {
+        Tok::Ident | Tok::Escaped => module_instantiation(i, m),
+        Tok::Kw(Kw::Assign) => continuous_assign(i.skip(1), m),
+        Tok::Kw(k) => {
+            if let Some(dir) = direction(t.kind) {
+                return port_declaration(i.skip(1), dir, m);
+            }
+            if let Some((kind, what)) = net_kind(t.kind) {
+                note_net_kind(m, kind, what, t.pos());
+                return net_declaration(i.skip(1), kind, m);
+            }
+            if let Some(p) = primitive(k) {
+                if let Primitive::Switch(what) = p {
+                    m.switch_level.get_or_insert((t.pos(), what));
+                }
+                return gate_instantiation(i.skip(1), p, t.pos(), m);
+            }
+            keyword_item(i, k, m, warnings)
+        }
+        Tok::Semi => Ok(i.skip(1)),
+        _ => Err(nom::Err::Failure(SyntaxError::expected(
+            i,
+            "a declaration, `assign`, a gate or module instance, or `endmodule`",
+        ))),
+    }
+}
+
+/// Items that start with other keywords: parameters, behavioural code, skipped blocks.
+fn keyword_item<'a>(
+    i: Input<'a>,
+    k: Kw,
+    m: &mut Module<'a>,
+    warnings: &mut Vec<(SourcePos, String)>,
+) -> Result<Input<'a>, nom::Err<SyntaxError>> {
+    let pos = i.peek().pos();
+    match k {
+        Kw::Parameter | Kw::Localparam => parameter_declaration(i.skip(1), k == Kw::Localparam, m),
+        Kw::Defparam => {
+            warnings.push((pos, "`defparam` is ignored".into()));
+            Ok(skip_past_semicolon(i.skip(1))?)
+        }
+        Kw::Specparam => Ok(skip_past_semicolon(i.skip(1))?),
+        Kw::Specify => {
+            warnings.push((pos, "`specify` block skipped (timing is not modelled)".into()));
+            Ok(skip_until(i.skip(1), &[Kw::Endspecify], "`endspecify`")?.skip(1))
+        }
+        Kw::Integer | Kw::Real | Kw::Realtime | Kw::Time | Kw::Event | Kw::Genvar => {
+            m.behavioural.get_or_insert((pos, "variable declaration"));
+            m.other_process.get_or_insert((pos, "variable declaration"));
+            Ok(skip_past_semicolon(i.skip(1))?)
+        }
+        Kw::Function | Kw::Task => {
+            let what = if k == Kw::Function { "`function`" } else { "`task`" };
+            m.behavioural.get_or_insert((pos, what));
+            m.other_process.get_or_insert((pos, what));
+            let end = if k == Kw::Function { Kw::Endfunction } else { Kw::Endtask };
+            Ok(skip_until(
+                i.skip(1),
+                &[end],
+                if k == Kw::Function { "`endfunction`" } else { "`endtask`" },
+            )?
+            .skip(1))
+        }
+        Kw::Always | Kw::AlwaysFf | Kw::AlwaysComb | Kw::AlwaysLatch | Kw::Initial => {
+            let what = if k == Kw::Initial { "`initial` block" } else { "`always` block" };
+            m.behavioural.get_or_insert((pos, what));
+            m.process_count += 1;
+            if matches!(k, Kw::Always | Kw::AlwaysFf) {
+                if let Ok((rest, flop)) = always_flop(i.skip(1)) {
+                    m.always_flops.push(flop);
+                    return Ok(rest);
+                }
+            }
+            m.other_process.get_or_insert((pos, what));
+            skip_statement(i.skip(1))
+        }
+        Kw::Generate => fatal(i, "`generate` blocks are not supported; flatten the design first")
+            .map(|(i, ())| i),
+        _ => Err(nom::Err::Failure(SyntaxError::expected(
+            i,
+            "a declaration, `assign`, a gate or module instance, or `endmodule`",
+        ))),
+    }
+}
+
+/// `input [3:0] a, b;` (after the direction keyword).
+fn port_declaration<'a>(
+    i: Input<'a>,
+    dir: Direction,
+    m: &mut Module<'a>,
+) -> Result<Input<'a>, nom::Err<SyntaxError>> {
+    let mut i = i;
+    let mut kind = None;
+    if let Some((k, what)) = net_kind(i.peek().kind) {
+        note_net_kind(m, k, what, i.peek().pos());
+        kind = Some(k);
+        i = i.skip(1);
+    }
+    while matches!(i.peek().kind, Tok::Kw(Kw::Signed | Kw::Unsigned | Kw::Vectored | Kw::Scalared))
+    {
+        i = i.skip(1);
+    }
+    let mut r = None;
+    if at(&i, Tok::LBracket) {
+        let (rest, parsed) = range(i)?;
+        r = Some(Rc::new(parsed));
+        i = rest;
+    }
+    loop {
+        let (rest, name) = cut(identifier)(i)?;
+        m.decls.push(Decl { name, kind: DeclKind::Port(dir), range: r.clone() });
+        if let Some(k) = kind {
+            m.decls.push(Decl { name, kind: DeclKind::Net(k), range: r.clone() });
+        }
+        match rest.peek().kind {
+            Tok::Comma => i = rest.skip(1),
+            Tok::Semi => return Ok(rest.skip(1)),
+            _ => return Err(nom::Err::Failure(expected_any(rest, &["`,`", "`;`"]))),
+        }
+    }
+}
+
+/// `wire [3:0] a, b = c;` (after the net kind keyword).
+fn net_declaration<'a>(
+    i: Input<'a>,
+    kind: NetKind,
+    m: &mut Module<'a>,
+) -> Result<Input<'a>, nom::Err<SyntaxError>> {
+    let mut i = i;
+    if at(&i, Tok::LParen) {
+        // Drive or charge strength.
+        i = skip_balanced(i)?;
+    }
+    while matches!(i.peek().kind, Tok::Kw(Kw::Signed | Kw::Unsigned | Kw::Vectored | Kw::Scalared))
+    {
+        i = i.skip(1);
+    }
+    let mut r = None;
+    if at(&i, Tok::LBracket) {
+        let (rest, parsed) = range(i)?;
+        r = Some(Rc::new(parsed));
+        i = rest;
+    }
+    if at(&i, Tok::Hash) {
+        i = skip_delay(i.skip(1))?;
+    }
+    loop {
+        let (rest, name) = cut(identifier)(i)?;
+        let mut rest = rest;
+        if at(&rest, Tok::LBracket) {
+            if kind == NetKind::Reg {
+                // A memory: behavioural by definition.
+                while at(&rest, Tok::LBracket) {
+                    rest = range(rest)?.0;
+                }
+            } else {
+                return fatal(rest, format!("net array `{}` is not supported", name.text))
+                    .map(|(i, ())| i);
+            }
+        }
+        m.decls.push(Decl { name, kind: DeclKind::Net(kind), range: r.clone() });
+        if at(&rest, Tok::Eq) {
+            let (after, rhs) = cut(expression)(rest.skip(1))?;
+            m.items.push(Item::Assign(Assign { lhs: Expr::Ident(name), rhs, pos: name.pos }));
+            rest = after;
+        }
+        match rest.peek().kind {
+            Tok::Comma => i = rest.skip(1),
+            Tok::Semi => return Ok(rest.skip(1)),
+            _ => return Err(nom::Err::Failure(expected_any(rest, &["`,`", "`;`"]))),
+        }
+    }
+}
+
+/// `parameter [range] A = 1, B = 2;` (after the keyword).
+fn parameter_declaration<'a>(
+    i: Input<'a>,
+    local: bool,
+    m: &mut Module<'a>,
+) -> Result<Input<'a>, nom::Err<SyntaxError>> {
+    let mut i = skip_parameter_type(i)?;
+    loop {
+        let (rest, (name, value)) = cut(separated_pair(identifier, tok(Tok::Eq), expression))(i)?;
+        m.params.push(Param { name, value, local });
+        match rest.peek().kind {
+            Tok::Comma => i = rest.skip(1),
+            Tok::Semi => return Ok(rest.skip(1)),
+            _ => return Err(nom::Err::Failure(expected_any(rest, &["`,`", "`;`"]))),
+        }
+    }
+}
+
+/// `assign [strength] [delay] a = b, c = d;` (after `assign`).
+fn continuous_assign<'a>(
+    i: Input<'a>,
+    m: &mut Module<'a>,
+) -> Result<Input<'a>, nom::Err<SyntaxError>> {
+    let mut i = i;
+    if at(&i, Tok::LParen) {
+        i = skip_balanced(i)?;
+    }
+    if at(&i, Tok::Hash) {
+        i = skip_delay(i.skip(1))?;
+    }
+    loop {
+        let pos = i.peek().pos();
+        let (rest, lhs) = cut(primary)(i)?;
+        let (rest, _) = cut(tok(Tok::Eq))(rest)?;
+        let (rest, rhs) = cut(expression)(rest)?;
+        m.items.push(Item::Assign(Assign { lhs, rhs, pos }));
+        match rest.peek().kind {
+            Tok::Comma => i = rest.skip(1),
+            Tok::Semi => return Ok(rest.skip(1)),
+            _ => return Err(nom::Err::Failure(expected_any(rest, &["`,`", "`;`"]))),
+        }
+    }
+}
+
+/// The primitive a gate keyword names.
+fn primitive(k: Kw) -> Option<Primitive> {
+    Some(match k {
+        Kw::And => Primitive::And,
+        Kw::Nand => Primitive::Nand,
+        Kw::Or => Primitive::Or,
+        Kw::Nor => Primitive::Nor,
+        Kw::Xor => Primitive::Xor,
+        Kw::Xnor => Primitive::Xnor,
+        Kw::Not => Primitive::Not,
+        Kw::Buf => Primitive::Buf,
+        Kw::Bufif0 => Primitive::Bufif0,
+        Kw::Bufif1 => Primitive::Bufif1,
+        Kw::Notif0 => Primitive::Notif0,
+        Kw::Notif1 => Primitive::Notif1,
+        Kw::Nmos => Primitive::Switch("nmos"),
+        Kw::Pmos => Primitive::Switch("pmos"),
+        Kw::Cmos => Primitive::Switch("cmos"),
+        Kw::Rnmos => Primitive::Switch("rnmos"),
+        Kw::Rpmos => Primitive::Switch("rpmos"),
+        Kw::Rcmos => Primitive::Switch("rcmos"),
+        Kw::Tran => Primitive::Switch("tran"),
+        Kw::Tranif0 => Primitive::Switch("tranif0"),
+        Kw::Tranif1 => Primitive::Switch("tranif1"),
+        Kw::Rtran => Primitive::Switch("rtran"),
+        Kw::Rtranif0 => Primitive::Switch("rtranif0"),
+        Kw::Rtranif1 => Primitive::Switch("rtranif1"),
+        Kw::Pullup => Primitive::Switch("pullup"),
+        Kw::Pulldown => Primitive::Switch("pulldown"),
+        _ => return None,
+    })
+}
+
+/// Whether `(` starts a strength specification rather than a terminal list.
+fn is_strength(i: &Input<'_>) -> bool {
+    if !at(i, Tok::LParen) {
+        return false;
+    }
+    match i.toks.get(1) {
+        Some(t) if matches!(t.kind, Tok::Kw(Kw::Supply0 | Kw::Supply1)) => true,
+        Some(t) if t.kind == Tok::Ident => matches!(
+            i.text(t),
+            "strong0" | "strong1" | "pull0" | "pull1" | "weak0" | "weak1" | "highz0" | "highz1"
+        ),
+        _ => false,
+    }
+}
+
+/// `and [strength] [#delay] [name] (y, a, b), [name] (...);` (after the keyword).
+fn gate_instantiation<'a>(
+    i: Input<'a>,
+    kind: Primitive,
+    pos: SourcePos,
+    m: &mut Module<'a>,
+) -> Result<Input<'a>, nom::Err<SyntaxError>> {
+    let mut i = i;
+    if is_strength(&i) {
+        i = skip_balanced(i)?;
+    }
+    if at(&i, Tok::Hash) {
+        i = skip_delay(i.skip(1))?;
+    }
+    let mut first = true;
+    loop {
+        // The first instance is placed at the keyword, later ones where they start.
+        let inst_pos = if first { pos } else { i.peek().pos() };
+        first = false;
+        let (rest, name) = opt(identifier)(i)?;
+        if at(&rest, Tok::LBracket) {
+            return fatal(rest, "arrays of instances are not supported").map(|(i, ())| i);
+        }
+        let (rest, terminals) = cut(delimited(
+            tok(Tok::LParen),
+            separated_list1(tok(Tok::Comma), expression),
+            |i: Input<'a>| match i.peek().kind {
+                Tok::RParen => Ok((i.skip(1), ())),
+                _ => Err(nom::Err::Error(expected_any(i, &["`,`", "`)`"]))),
+            },
+        ))(rest)?;
+        m.items.push(Item::Gate(GateInstance {
+            kind,
+            name,
+            generated_index: 0,
+            pos: inst_pos,
+            terminals,
+        }));
+        match rest.peek().kind {
+            Tok::Comma => i = rest.skip(1),
+            Tok::Semi => return Ok(rest.skip(1)),
+            _ => return Err(nom::Err::Failure(expected_any(rest, &["`,`", "`;`"]))),
+        }
+    }
+}
+
+/// `CELL [#(...)] name (connections), name (...);`
+fn module_instantiation<'a>(
+    i: Input<'a>,
+    m: &mut Module<'a>,
+) -> Result<Input<'a>, nom::Err<SyntaxError>> {
+    let (mut i, cell) = identifier(i)?;
+    let mut params = None;
+    if at(&i, Tok::Hash) {
+        let (rest, p) = parameter_overrides(i.skip(1))?;
+        params = Some(Rc::new(p));
+        i = rest;
+    }
+    loop {
+        let (rest, name) = match identifier(i) {
+            Ok(ok) => ok,
+            Err(_) => return Err(nom::Err::Failure(SyntaxError::expected(i, "an instance name"))),
+        };
+        if at(&rest, Tok::LBracket) {
+            return fatal(rest, "arrays of instances are not supported").map(|(i, ())| i);
+        }
+        let (rest, connections) = cut(port_connections)(rest)?;
+        m.items.push(Item::Instance(Instance { cell, name, params: params.clone(), connections }));
+        match rest.peek().kind {
+            Tok::Comma => i = rest.skip(1),
+            Tok::Semi => return Ok(rest.skip(1)),
+            _ => return Err(nom::Err::Failure(expected_any(rest, &["`,`", "`;`"]))),
+        }
+    }
+}
+
+/// `#(8, 4)`, `#(.W(8))` or `#8` (after `#`).
+fn parameter_overrides(i: Input<'_>) -> PResult<'_, ParamOverrides<'_>> {
+    match i.peek().kind {
+        Tok::Number | Tok::Based | Tok::Ident | Tok::Escaped => {
+            let (rest, e) = primary(i)?;
+            return Ok((rest, ParamOverrides::Positional(vec![e])));
+        }
+        Tok::LParen => {}
+        _ => return fail(i, "`(`"),
+    }
+    let i = i.skip(1);
+    if at(&i, Tok::RParen) {
+        return Ok((i.skip(1), ParamOverrides::Positional(Vec::new())));
+    }
+    if at(&i, Tok::Dot) {
+        let named = |i| {
+            let (i, _) = tok(Tok::Dot)(i)?;
+            let (i, name) = cut(identifier)(i)?;
+            let (i, value) = cut(delimited(tok(Tok::LParen), expression, tok(Tok::RParen)))(i)?;
+            Ok((i, (name, value)))
+        };
+        let (i, list) = cut(separated_list1(tok(Tok::Comma), named))(i)?;
+        let (i, _) = close(i)?;
+        return Ok((i, ParamOverrides::Named(list)));
+    }
+    let (i, list) = cut(separated_list1(tok(Tok::Comma), expression))(i)?;
+    let (i, _) = close(i)?;
+    Ok((i, ParamOverrides::Positional(list)))
+}
+
+/// The `)` closing a comma-separated list.
+fn close(i: Input<'_>) -> PResult<'_, ()> {
+    match i.peek().kind {
+        Tok::RParen => Ok((i.skip(1), ())),
+        _ => Err(nom::Err::Failure(expected_any(i, &["`,`", "`)`"]))),
+    }
+}
+
+/// `(a, , b)` or `(.A(a), .B())`.
+fn port_connections(i: Input<'_>) -> PResult<'_, Connections<'_>> {
+    let (i, _) = tok(Tok::LParen)(i)?;
+    if at(&i, Tok::RParen) {
+        return Ok((i.skip(1), Connections::Positional(Vec::new())));
+    }
+    if at(&i, Tok::Dot) {
+        let mut list = Vec::new();
+        let mut i = i;
+        loop {
+            let (rest, _) = cut(tok(Tok::Dot))(i)?;
+            if at(&rest, Tok::Star) {
+                return fatal(rest, "`.*` connections are not supported");
+            }
+            let (rest, name) = cut(identifier)(rest)?;
+            if !at(&rest, Tok::LParen) {
+                return fatal(
+                    rest,
+                    format!(
+                        "implicit connection `.{}` is not supported; write `.{0}({0})`",
+                        name.text
+                    ),
+                );
+            }
+            let rest = rest.skip(1);
+            let (rest, value) = if at(&rest, Tok::RParen) {
+                (rest, None)
+            } else {
+                cut(expression)(rest).map(|(r, e)| (r, Some(e)))?
+            };
+            let (rest, _) = cut(tok(Tok::RParen))(rest)?;
+            list.push((name, value));
+            match rest.peek().kind {
+                Tok::Comma => i = rest.skip(1),
+                Tok::RParen => return Ok((rest.skip(1), Connections::Named(list))),
+                _ => return Err(nom::Err::Failure(expected_any(rest, &["`,`", "`)`"]))),
+            }
+        }
+    }
+    let mut list = Vec::new();
+    let mut i = i;
+    loop {
+        if matches!(i.peek().kind, Tok::Comma | Tok::RParen) {
+            list.push(None);
+        } else {
+            let (rest, e) = cut(expression)(i)?;
+            list.push(Some(e));
+            i = rest;
+        }
+        match i.peek().kind {
+            Tok::Comma => i = i.skip(1),
+            Tok::RParen => return Ok((i.skip(1), Connections::Positional(list))),
+            _ => return Err(nom::Err::Failure(expected_any(i, &["`,`", "`)`"]))),
+        }
+    }
+}
+
+// ----- behavioural code ------------------------------------------------------------------
+
+/// `@(posedge CK) Q <= D;` or the same wrapped in `begin ... end` (after `always`).
+fn always_flop(i: Input<'_>) -> PResult<'_, AlwaysFlop<'_>> {
+    let (i, _) = tok(Tok::At)(i)?;
+    let (i, _) = tok(Tok::LParen)(i)?;
+    let (i, edge) = alt((kw(Kw::Posedge), kw(Kw::Negedge)))(i)?;
+    let (i, clock) = identifier(i)?;
+    let (i, _) = tok(Tok::RParen)(i)?;
+    let (i, begin) = opt(kw(Kw::Begin))(i)?;
+    let (i, q) = identifier(i)?;
+    let (mut i, _) = tok(Tok::LtEq)(i)?;
+    if at(&i, Tok::Hash) {
+        i = skip_delay(i.skip(1))?;
+    }
+    let (i, d) = identifier(i)?;
+    let (mut i, _) = tok(Tok::Semi)(i)?;
+    if begin.is_some() {
+        i = kw(Kw::End)(i)?.0;
+    }
+    Ok((i, AlwaysFlop { clock, negedge: edge.kind == Tok::Kw(Kw::Negedge), q, d }))
+}
+
+/// Skips one procedural statement without building anything. Iterative: nested `if`s are a
+/// counter and blocks are skipped by counting their keywords, so nesting depth costs nothing.
+fn skip_statement(i: Input<'_>) -> Result<Input<'_>, nom::Err<SyntaxError>> {
+    let mut i = i;
+    let mut pending_ifs = 0usize;
+    loop {
+        match i.peek().kind {
+            Tok::Kw(Kw::Begin | Kw::Fork) => {
+                i = skip_block(i, &[Kw::Begin, Kw::Fork], &[Kw::End, Kw::Join], "`end`")?;
+            }
+            Tok::Kw(Kw::Case | Kw::Casex | Kw::Casez) => {
+                i = skip_block(i, &[Kw::Case, Kw::Casex, Kw::Casez], &[Kw::Endcase], "`endcase`")?;
+            }
+            Tok::Kw(Kw::If) => {
+                i = skip_balanced(i.skip(1))?;
+                pending_ifs += 1;
+                continue;
+            }
+            Tok::Kw(Kw::For | Kw::While | Kw::Repeat | Kw::Wait) => {
+                i = skip_balanced(i.skip(1))?;
+                continue;
+            }
+            Tok::Kw(Kw::Forever) => {
+                i = i.skip(1);
+                continue;
+            }
+            Tok::At => {
+                i = skip_event(i.skip(1))?;
+                continue;
+            }
+            Tok::Hash => {
+                i = skip_delay(i.skip(1))?;
+                continue;
+            }
+            _ => i = skip_past_semicolon(i)?,
+        }
+        // One statement is complete; it completes the innermost pending `if` unless an `else`
+        // follows, whose statement then completes it.
+        loop {
+            if pending_ifs == 0 {
+                return Ok(i);
+            }
+            pending_ifs -= 1;
+            if at(&i, Tok::Kw(Kw::Else)) {
+                i = i.skip(1);
+                break;
+            }
+        }
+    }
+}
+
+/// Skips a block from its opening keyword to the matching closing keyword, inclusive.
+fn skip_block<'a>(
+    i: Input<'a>,
+    open: &[Kw],
+    close: &[Kw],
+    what: &'static str,
+) -> Result<Input<'a>, nom::Err<SyntaxError>> {
+    let mut depth = 0usize;
+    for (n, t) in i.toks.iter().enumerate() {
+        match t.kind {
+            Tok::Kw(k) if open.contains(&k) => depth += 1,
+            Tok::Kw(k) if close.contains(&k) => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Ok(i.skip(n + 1));
+                }
+            }
+            Tok::Kw(Kw::Endmodule) | Tok::Eof => {
+                return Err(nom::Err::Failure(SyntaxError::expected(i.skip(n), what)))
+            }
+            _ => {}
+        }
+    }
+    Err(nom::Err::Failure(SyntaxError::expected(i, what)))
+}
+
+/// Skips tokens up to and including the next keyword in `until`.
+fn skip_until<'a>(
+    i: Input<'a>,
+    until: &[Kw],
+    what: &'static str,
+) -> Result<Input<'a>, nom::Err<SyntaxError>> {
+    match i
+        .toks
+        .iter()
+        .position(|t| matches!(t.kind, Tok::Kw(k) if until.contains(&k)) || t.kind == Tok::Eof)
+    {
+        Some(n) if i.toks[n].kind != Tok::Eof => Ok(i.skip(n)),
+        Some(n) => Err(nom::Err::Failure(SyntaxError::expected(i.skip(n), what))),
+        None => Err(nom::Err::Failure(SyntaxError::expected(i, what))),
+    }
+}
+
+/// Skips to just past the next `;` outside brackets.
+fn skip_past_semicolon(i: Input<'_>) -> Result<Input<'_>, nom::Err<SyntaxError>> {
+    let mut depth = 0usize;
+    for (n, t) in i.toks.iter().enumerate() {
+        match t.kind {
+            Tok::LParen | Tok::LBracket | Tok::LBrace => depth += 1,
+            Tok::RParen | Tok::RBracket | Tok::RBrace => depth = depth.saturating_sub(1),
+            Tok::Semi if depth == 0 => return Ok(i.skip(n + 1)),
+            Tok::Kw(Kw::Endmodule) | Tok::Eof => {
+                return Err(nom::Err::Failure(SyntaxError::expected(i.skip(n), "`;`")))
+            }
+            _ => {}
+        }
+    }
+    Err(nom::Err::Failure(SyntaxError::expected(i, "`;`")))
+}
+
+/// Skips a parenthesised group starting at `(`, inclusive.
+fn skip_balanced(i: Input<'_>) -> Result<Input<'_>, nom::Err<SyntaxError>> {
+    if !at(&i, Tok::LParen) {
+        return Err(nom::Err::Failure(SyntaxError::expected(i, "`(`")));
+    }
+    let mut depth = 0usize;
+    for (n, t) in i.toks.iter().enumerate() {
+        match t.kind {
+            Tok::LParen => depth += 1,
+            Tok::RParen => {
+                depth -= 1;
+                if depth == 0 {
+                    return Ok(i.skip(n + 1));
+                }
+            }
+            Tok::Kw(Kw::Endmodule) | Tok::Eof => {
+                return Err(nom::Err::Failure(SyntaxError::expected(i.skip(n), "`)`")))
+            }
+            _ => {}
+        }
+    }
+    Err(nom::Err::Failure(SyntaxError::expected(i, "`)`")))
+}
+
+/// A delay value after `#`: a number, a name or a parenthesised list.
+fn skip_delay(i: Input<'_>) -> Result<Input<'_>, nom::Err<SyntaxError>> {
+    match i.peek().kind {
+        Tok::Number if i.peek_kind(1) == Tok::Based => Ok(i.skip(2)),
+        Tok::Number | Tok::Real | Tok::Based | Tok::Ident | Tok::Escaped => Ok(i.skip(1)),
+        Tok::LParen => skip_balanced(i),
+        _ => Err(nom::Err::Failure(SyntaxError::expected(i, "a delay value"))),
+    }
+}
+
+/// An event control after `@`: `*`, a name, or a parenthesised list.
+fn skip_event(i: Input<'_>) -> Result<Input<'_>, nom::Err<SyntaxError>> {
+    match i.peek().kind {
+        Tok::Star | Tok::Ident | Tok::Escaped => Ok(i.skip(1)),
+        Tok::LParen => skip_balanced(i),
+        _ => Err(nom::Err::Failure(SyntaxError::expected(i, "an event control"))),
+    }
+}

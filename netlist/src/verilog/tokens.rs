@@ -1,0 +1,242 @@
+//! The token stream as a nom input, the syntax error type, and the one-token parsers the
+//! grammar is built from.
+//!
+//! Errors remember how many tokens were left when they happened; when `alt` has to choose,
+//! the error that got furthest wins, and errors at the same token merge their "expected" lists.
+//! That gives "expected `,` or `)`, found identifier `a`" without allocating on the happy path
+//! (alternatives that fail during normal parsing build small fixed-size errors).
+
+use nom::error::{ErrorKind, ParseError as NomParseError};
+use nom::{IResult, InputLength};
+
+use super::ast::Name;
+use super::lexer::{Kw, Tok, Token};
+use crate::error::{ParseError, SourcePos};
+
+/// Deepest nesting of parentheses, concatenations, selects and conditionals inside one
+/// expression, and most prefix operators on one operand. Real netlists stay far below; the
+/// limit keeps hostile input from overflowing the stack (a level costs a few kilobytes of
+/// stack in an optimised build, several times that in a debug build).
+pub(super) const MAX_NESTING: u32 = 64;
+
+/// The parser input: the remaining tokens (always ending with [`Tok::Eof`]) and the text.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Input<'a> {
+    /// Remaining tokens.
+    pub toks: &'a [Token],
+    /// The whole source text, for token text.
+    pub src: &'a str,
+    /// Current expression nesting depth.
+    pub depth: u32,
+}
+
+impl InputLength for Input<'_> {
+    fn input_len(&self) -> usize {
+        self.toks.len()
+    }
+}
+
+/// The current token; the end-of-file token when none is left.
+fn current(toks: &[Token]) -> Token {
+    match toks.first() {
+        Some(t) => *t,
+        // Parsers never consume the Eof token, so this is only a fallback.
+        None => Token { kind: Tok::Eof, start: 0, end: 0, line: 0, column: 0 },
+    }
+}
+
+impl<'a> Input<'a> {
+    /// The current token.
+    pub(super) fn peek(&self) -> Token {
+        current(self.toks)
+    }
+
+    /// The kind of the token `ahead` tokens further on (`Eof` past the end).
+    pub(super) fn peek_kind(&self, ahead: usize) -> Tok {
+        self.toks.get(ahead).map_or(Tok::Eof, |t| t.kind)
+    }
+
+    /// The input after `n` tokens, never moving past the end-of-file token.
+    pub(super) fn skip(self, n: usize) -> Self {
+        let keep_eof = self.toks.len().saturating_sub(1);
+        Input { toks: &self.toks[n.min(keep_eof)..], ..self }
+    }
+
+    /// A token's text.
+    pub(super) fn text(&self, tok: &Token) -> &'a str {
+        tok.text(self.src)
+    }
+
+    /// The input one nesting level deeper, or an error when that is too deep.
+    pub(super) fn nest(self) -> Result<Self, nom::Err<SyntaxError>> {
+        if self.depth >= MAX_NESTING {
+            return Err(nom::Err::Failure(SyntaxError::message(
+                self,
+                format!("expression nested more than {MAX_NESTING} levels deep"),
+            )));
+        }
+        Ok(Input { depth: self.depth + 1, ..self })
+    }
+
+    /// The same position at nesting level `depth` (to leave a nested construct).
+    pub(super) fn at_depth(self, depth: u32) -> Self {
+        Input { depth, ..self }
+    }
+}
+
+/// A parse result over tokens.
+pub(super) type PResult<'a, O> = IResult<Input<'a>, O, SyntaxError>;
+
+/// A syntax error: where, what was expected there, or a specific message. Kept small: every
+/// parse result carries room for one, and parse results sit on the stack of every recursion.
+#[derive(Debug, Clone)]
+pub(super) struct SyntaxError {
+    remaining: u32,
+    at: Token,
+    expected: [&'static str; 3],
+    expected_count: u8,
+    message: Option<Box<str>>,
+}
+
+impl SyntaxError {
+    fn new(input: Input<'_>) -> Self {
+        SyntaxError {
+            remaining: input.toks.len() as u32,
+            at: input.peek(),
+            expected: [""; 3],
+            expected_count: 0,
+            message: None,
+        }
+    }
+
+    /// "expected `what`" at the current token.
+    pub(super) fn expected(input: Input<'_>, what: &'static str) -> Self {
+        let mut e = SyntaxError::new(input);
+        e.expected[0] = what;
+        e.expected_count = 1;
+        e
+    }
+
+    /// A specific message at the current token.
+    pub(super) fn message(input: Input<'_>, message: impl Into<String>) -> Self {
+        let mut e = SyntaxError::new(input);
+        e.message = Some(message.into().into_boxed_str());
+        e
+    }
+
+    /// A specific message at a given position (for checks made after parsing a construct).
+    pub(super) fn message_at(input: Input<'_>, pos: SourcePos, message: impl Into<String>) -> Self {
+        let mut e = SyntaxError::message(input, message);
+        e.at.line = pos.line;
+        e.at.column = pos.column;
+        e
+    }
+
+    /// Converts to the crate's error type.
+    pub(super) fn into_parse_error(self, file: &str, src: &str) -> ParseError {
+        let pos = self.at.pos();
+        if let Some(message) = self.message {
+            return ParseError::at(file, pos, message);
+        }
+        // Long escaped identifiers or strings are cut in messages.
+        let (start, end) =
+            (self.at.start as usize, self.at.end.min(self.at.start.saturating_add(60)) as usize);
+        let text =
+            src.get(start..end).or_else(|| src.get(start..self.at.end as usize)).unwrap_or("");
+        let found = describe_found(self.at, text);
+        let expected = &self.expected[..self.expected_count as usize];
+        let message = match expected {
+            [] => format!("unexpected {found}"),
+            [one] => format!("expected {one}, found {found}"),
+            [init @ .., last] => format!("expected {} or {last}, found {found}", init.join(", ")),
+        };
+        ParseError::at(file, pos, message)
+    }
+}
+
+/// "identifier `foo`", "`;`", "end of file".
+fn describe_found(tok: Token, text: &str) -> String {
+    match tok.kind {
+        Tok::Ident | Tok::Escaped => format!("identifier `{text}`"),
+        Tok::Kw(_) => format!("keyword `{text}`"),
+        Tok::Number | Tok::Based | Tok::Real => format!("number `{text}`"),
+        Tok::System => format!("system name `{text}`"),
+        Tok::Str => format!("string {text}"),
+        Tok::Eof => "end of file".to_string(),
+        other => other.spelling().to_string(),
+    }
+}
+
+impl<'a> NomParseError<Input<'a>> for SyntaxError {
+    fn from_error_kind(input: Input<'a>, _kind: ErrorKind) -> Self {
+        SyntaxError::new(input)
+    }
+
+    fn append(_input: Input<'a>, _kind: ErrorKind, other: Self) -> Self {
+        other
+    }
+
+    fn or(self, other: Self) -> Self {
+        // The alternative that got further explains the problem best; at the same token,
+        // list everything that would have been accepted.
+        if self.remaining != other.remaining {
+            return if self.remaining < other.remaining { self } else { other };
+        }
+        if self.message.is_some() {
+            return self;
+        }
+        if other.message.is_some() {
+            return other;
+        }
+        let mut merged = other;
+        for &e in &self.expected[..self.expected_count as usize] {
+            let n = merged.expected_count as usize;
+            if n < merged.expected.len() && !merged.expected[..n].contains(&e) {
+                merged.expected[n] = e;
+                merged.expected_count += 1;
+            }
+        }
+        merged
+    }
+}
+
+/// A recoverable "expected" error.
+pub(super) fn fail<'a, O>(input: Input<'a>, what: &'static str) -> PResult<'a, O> {
+    Err(nom::Err::Error(SyntaxError::expected(input, what)))
+}
+
+/// A fatal error with a specific message at the current token.
+pub(super) fn fatal<'a, O>(input: Input<'a>, message: impl Into<String>) -> PResult<'a, O> {
+    Err(nom::Err::Failure(SyntaxError::message(input, message)))
+}
+
+/// One token of kind `kind`.
+pub(super) fn tok<'a>(kind: Tok) -> impl Fn(Input<'a>) -> PResult<'a, Token> {
+    move |i: Input<'a>| {
+        let t = i.peek();
+        if t.kind == kind && kind != Tok::Eof {
+            Ok((i.skip(1), t))
+        } else {
+            fail(i, kind.spelling())
+        }
+    }
+}
+
+/// The keyword `kw`.
+pub(super) fn kw<'a>(kw: Kw) -> impl Fn(Input<'a>) -> PResult<'a, Token> {
+    tok(Tok::Kw(kw))
+}
+
+/// A simple or escaped identifier.
+pub(super) fn identifier(i: Input<'_>) -> PResult<'_, Name<'_>> {
+    let t = i.peek();
+    match t.kind {
+        Tok::Ident | Tok::Escaped => Ok((i.skip(1), Name { text: i.text(&t), pos: t.pos() })),
+        _ => fail(i, "an identifier"),
+    }
+}
+
+/// Whether the current token is `kind`.
+pub(super) fn at(i: &Input<'_>, kind: Tok) -> bool {
+    i.peek().kind == kind
+}

@@ -143,6 +143,9 @@ fn gate_kind(function: &str) -> Option<Option<GateKind>> {
 pub fn parse_bench(text: &str, file: &str) -> Result<Netlist, ParseError> {
     let stem = std::path::Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or("top");
     let mut netlist = Netlist::new(stem.trim_end_matches(".bench"));
+    // Nearly every line defines one net and one cell.
+    let lines = text.bytes().filter(|&b| b == b'\n').count() + 1;
+    netlist.reserve(lines, lines);
     let mut outputs_seen: FxHashMap<&str, u32> = FxHashMap::default();
     let mut args: Vec<&str> = Vec::new();
     let mut inputs = Vec::new();

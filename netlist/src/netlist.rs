@@ -179,6 +179,18 @@ impl Netlist {
         Netlist { name: name.into(), ..Default::default() }
     }
 
+    /// Makes room for `nets` more nets and `cells` more cells (with about three pins each), so
+    /// that readers that can estimate a design's size avoid regrowing the graph and name table.
+    pub fn reserve(&mut self, nets: usize, cells: usize) {
+        self.graph.reserve_nodes(nets + cells);
+        self.graph.reserve_edges(cells * 3);
+        let graph = &self.graph;
+        self.net_by_name.reserve(nets, |id| match &graph[id.node()] {
+            Node::Net(net) => Self::hash_name(&net.name),
+            Node::Cell(_) => unreachable!("the name table holds net ids only"),
+        });
+    }
+
     /// The design (top module) name.
     pub fn name(&self) -> &str {
         &self.name

@@ -1,4 +1,4 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-pub use netlist::testdata::{benchmarks, provenance_bench_rows, BenchRow};
+pub use netlist::testdata::{benchmarks, provenance_bench_rows};

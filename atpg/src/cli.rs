@@ -6,6 +6,8 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use netlist::{Format, Library, Netlist, ReadOptions};
 
+mod faults;
+mod fsim;
 mod output;
 mod stats;
 
@@ -20,6 +22,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Stats(stats::StatsArgs),
+    Faults(faults::FaultsArgs),
+    Fsim(fsim::FsimArgs),
 }
 
 /// How to read the design: shared by every subcommand that takes a netlist.
@@ -55,6 +59,27 @@ impl From<UndrivenArg> for netlist::UndrivenPolicy {
         match value {
             UndrivenArg::TieX => netlist::UndrivenPolicy::TieX,
             UndrivenArg::Input => netlist::UndrivenPolicy::Input,
+        }
+    }
+}
+
+/// `--collapse` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum CollapseArg {
+    /// Every fault of the universe.
+    None,
+    /// One fault per structural equivalence class.
+    Equivalence,
+    /// Equivalence, then faults dominating another fault dropped.
+    Dominance,
+}
+
+impl From<CollapseArg> for atpg::fault::CollapseMode {
+    fn from(value: CollapseArg) -> Self {
+        match value {
+            CollapseArg::None => atpg::fault::CollapseMode::None,
+            CollapseArg::Equivalence => atpg::fault::CollapseMode::Equivalence,
+            CollapseArg::Dominance => atpg::fault::CollapseMode::Dominance,
         }
     }
 }
@@ -97,5 +122,7 @@ impl DesignArgs {
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Stats(args) => stats::run(&args),
+        Command::Faults(args) => faults::run(&args),
+        Command::Fsim(args) => fsim::run(&args),
     }
 }

@@ -102,3 +102,175 @@ fn bad_input_fails_with_file_line_and_column() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("missing.bench"), "{}", stderr(&out));
 }
+
+#[test]
+fn faults_counts_the_readme_example_in_every_collapse_mode() {
+    let example = repo().join("examples/full_adder.bench");
+    let file = example.to_str().unwrap();
+    // 9 nets; a, b and p have two sinks each, carry three (XOR, AND, BUFF): 9 branches.
+    let report = json(&atpg(&["faults", file, "--json"]));
+    assert_eq!(report["total"], 36);
+    assert_eq!(report["sites"], 18);
+    assert_eq!(report["collapse"], "equivalence");
+    // Through AND g, AND t, OR carry_next and BUFF carry_out: 8 faults fold into others.
+    assert_eq!(report["collapsed"], 28);
+    assert_eq!(report["by_site"]["stem"]["total"], 18);
+    assert_eq!(report["by_site"]["gate_input"]["total"], 18);
+    assert_eq!(report["by_site"]["primary_output"]["total"], 0);
+    assert!(report.get("faults").is_none());
+    let none = json(&atpg(&["faults", file, "--json", "--collapse", "none"]));
+    assert_eq!(none["collapsed"], 36);
+    let dominance = json(&atpg(&["faults", file, "--json", "--collapse", "dominance"]));
+    assert!(dominance["collapsed"].as_u64().unwrap() < 28, "{dominance}");
+    let listed = json(&atpg(&["faults", file, "--json", "--list"]));
+    let names = listed["faults"].as_array().unwrap();
+    assert_eq!(names.len(), 28);
+    assert!(names.contains(&serde_json::json!("carry->t/in1 sa1")), "{names:?}");
+    let text = atpg(&["faults", file]);
+    assert!(stdout(&text).contains("faults     36 uncollapsed"), "{}", stdout(&text));
+}
+
+#[test]
+fn faults_pins_the_published_universe_sizes() {
+    let Some(dir) = netlist::testdata::benchmarks() else { return };
+    for (file, total) in
+        [("iscas85/c17.bench", 34), ("iscas85/c432.bench", 864), ("iscas85/c7552.bench", 15104)]
+    {
+        let path = dir.join(file);
+        let report = json(&atpg(&["faults", path.to_str().unwrap(), "--json"]));
+        assert_eq!(report["total"], total, "{file}");
+    }
+}
+
+/// Writes c17's 32 exhaustive patterns with their simulated responses.
+fn c17_patterns(dir: &Path) -> (PathBuf, PathBuf, String) {
+    let bench = dir.join("c17.bench");
+    std::fs::write(
+        &bench,
+        "INPUT(1)\nINPUT(2)\nINPUT(3)\nINPUT(6)\nINPUT(7)\nOUTPUT(22)\nOUTPUT(23)\n\
+         10 = NAND(1, 3)\n11 = NAND(3, 6)\n16 = NAND(2, 11)\n19 = NAND(11, 7)\n\
+         22 = NAND(10, 16)\n23 = NAND(16, 19)\n",
+    )
+    .unwrap();
+    let circuit = netlist::read_netlist(&bench, &Default::default()).unwrap().levelize().unwrap();
+    let mut inputs = atpg::patterns::PatternSet::new(5);
+    for p in 0..32u32 {
+        inputs.push_with(|i| {
+            if p >> i & 1 == 1 {
+                atpg::patterns::Logic::One
+            } else {
+                atpg::patterns::Logic::Zero
+            }
+        });
+    }
+    let responses = atpg::sim::GoodSimulator::new(&circuit).simulate(&inputs);
+    let text = atpg::patterns::text::write_patterns(&circuit, &inputs, Some(&responses), &[]);
+    let patterns = dir.join("c17.pat");
+    std::fs::write(&patterns, &text).unwrap();
+    (bench, patterns, text)
+}
+
+#[test]
+fn fsim_grades_exhaustive_c17_patterns() {
+    let dir = tempfile::tempdir().unwrap();
+    let (bench, patterns, text) = c17_patterns(dir.path());
+    let report_path = dir.path().join("report.json");
+    let out = atpg(&[
+        "fsim",
+        bench.to_str().unwrap(),
+        patterns.to_str().unwrap(),
+        "--json",
+        "--report",
+        report_path.to_str().unwrap(),
+    ]);
+    let report = json(&out);
+    assert_eq!(report["patterns"], 32);
+    assert_eq!(
+        report["faults"],
+        serde_json::json!({"total": 22, "detected": 22, "undetected": 0, "fault_coverage": 100.0})
+    );
+    assert_eq!(
+        report["faults_uncollapsed"],
+        serde_json::json!({"total": 34, "detected": 34, "undetected": 0, "fault_coverage": 100.0})
+    );
+    assert_eq!(report["response_mismatches"], 0);
+    let curve = report["coverage_curve"].as_array().unwrap();
+    assert_eq!(curve.len(), 32);
+    assert!(curve.windows(2).all(|w| w[0].as_f64() <= w[1].as_f64()));
+    assert_eq!(curve[31], 100.0);
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report_path).unwrap()).unwrap();
+    assert_eq!(written["faults"], report["faults"]);
+    assert_eq!(written["coverage_curve"], report["coverage_curve"]);
+
+    // One wrong expected bit (pattern on line 7, output 23) and a don't-care.
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let flip = |c: char| if c == '0' { '1' } else { '0' };
+    let last = lines[6].pop().unwrap();
+    lines[6].push(flip(last));
+    lines[7].replace_range(6..7, "X");
+    std::fs::write(&patterns, lines.join("\n")).unwrap();
+    let out = atpg(&["fsim", bench.to_str().unwrap(), patterns.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("mismatches   1 expected output bits differ"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stderr(&out).contains("c17.pat:7: output `23`"), "{}", stderr(&out));
+    assert!(stdout(&out).contains("34 faults, 34 detected, 0 undetected, 100.00% fault coverage"));
+}
+
+#[test]
+fn fsim_results_do_not_depend_on_the_thread_count() {
+    let Some(dir) = netlist::testdata::benchmarks() else { return };
+    let c880 = dir.join("iscas85/c880.bench");
+    let circuit = netlist::read_netlist(&c880, &Default::default()).unwrap().levelize().unwrap();
+    let inputs = atpg::patterns::PatternSet::random(circuit.num_inputs(), 300, 4);
+    let temp = tempfile::tempdir().unwrap();
+    let patterns = temp.path().join("random.pat");
+    std::fs::write(&patterns, atpg::patterns::text::write_patterns(&circuit, &inputs, None, &[]))
+        .unwrap();
+    let run = |threads: &str| {
+        let mut report = json(&atpg(&[
+            "fsim",
+            c880.to_str().unwrap(),
+            patterns.to_str().unwrap(),
+            "--json",
+            "--threads",
+            threads,
+        ]));
+        report.as_object_mut().unwrap().remove("seconds");
+        report
+    };
+    let one = run("1");
+    assert_eq!(one["patterns"], 300);
+    assert!(one["faults"]["detected"].as_u64().unwrap() > 0);
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("3"));
+}
+
+#[test]
+fn fsim_rejects_bad_pattern_files_with_line_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (bench, patterns, _) = c17_patterns(dir.path());
+    let cases = [
+        (
+            "inputs: 1 2 3 6 7\noutputs: 22 23\n0101 10\n",
+            "c17.pat:3:1: expected 5 input values, found 4",
+        ),
+        ("inputs: 1 2 3 6 7\noutputs: 22 23\n01012 10\n", "c17.pat:3:5: unknown value `2`"),
+        ("01010 10\n", "c17.pat:1:1: missing header"),
+        ("inputs: 1 2 3 6 8\n", "c17.pat:1:17: `8` is not a primary input or flip-flop output"),
+    ];
+    for (text, message) in cases {
+        std::fs::write(&patterns, text).unwrap();
+        let out = atpg(&["fsim", bench.to_str().unwrap(), patterns.to_str().unwrap()]);
+        assert!(!out.status.success());
+        assert!(stderr(&out).contains(message), "{}", stderr(&out));
+    }
+    let out =
+        atpg(&["fsim", bench.to_str().unwrap(), dir.path().join("none.pat").to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("none.pat"), "{}", stderr(&out));
+}

@@ -6,11 +6,16 @@
 //! then pseudo outputs (the node feeding each flip-flop's data input, in the same order as the
 //! pseudo inputs). This is the full-scan view: every flip-flop is controllable and observable.
 //!
+//! Standard cells are decomposed into primitive gates, but fault sites stay on cell pins: each
+//! node records the cell instance it was decomposed from ([`Circuit::node_instance`]) and each
+//! instance its pins' nodes ([`Circuit::instances`]).
+//!
 //! Memory per node is a handful of `u32`s plus its name (see [`Circuit::memory_bytes`]).
 
 use rustc_hash::FxHashMap;
 
 use crate::gate::GateKind;
+use crate::netlist::{InstanceId, PinDirection};
 
 /// A node (gate output) of a [`Circuit`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -37,6 +42,33 @@ pub struct ScanCell {
     pub clock: Option<String>,
     /// Captures on the falling edge.
     pub clock_inverted: bool,
+}
+
+/// A standard-cell instance as the compiled circuit sees it: its pins bound to nodes.
+///
+/// Fault sites of standard-cell designs are cell pins, while simulation works on the primitive
+/// gates the cells decompose into; this table (with [`Circuit::node_instance`]) connects the two.
+/// Instance `i` here is instance `i` of [`crate::Netlist::instances`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CircuitInstance {
+    /// Hierarchical instance name.
+    pub name: String,
+    /// Library cell name.
+    pub cell_type: String,
+    /// The pins, in library order.
+    pub pins: Vec<CircuitPin>,
+}
+
+/// One pin of a [`CircuitInstance`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CircuitPin {
+    /// Pin name in the library.
+    pub name: String,
+    /// Pin direction.
+    pub direction: PinDirection,
+    /// The node of the connected net; `None` when the net has no node (it only feeds clock,
+    /// set or reset pins, or is neither driven nor read in the full-scan view).
+    pub node: Option<NodeId>,
 }
 
 /// Compressed-sparse-row adjacency: the neighbours of node `i` are
@@ -113,6 +145,13 @@ pub struct Circuit {
     pub(crate) num_primary_outputs: usize,
     pub(crate) scan_cells: Vec<ScanCell>,
     pub(crate) clocks: Vec<String>,
+    /// Per node, the index into `instance_ids` of the standard-cell instance whose decomposition
+    /// drives it (`u32::MAX`: none). Four bytes per node rather than an `Option<InstanceId>`'s
+    /// eight; the ids themselves can only be minted by the netlist, hence the second table.
+    pub(crate) node_instances: Vec<u32>,
+    /// The id of instance `i`, for every instance that decomposed into at least one node.
+    pub(crate) instance_ids: Vec<Option<InstanceId>>,
+    pub(crate) instances: Vec<CircuitInstance>,
 }
 
 impl Circuit {
@@ -218,6 +257,27 @@ impl Circuit {
         &self.clocks
     }
 
+    /// The standard-cell instance whose decomposition drives `node`: for a gate node, the
+    /// instance its gate was decomposed from; for a pseudo input, the instance of its flip-flop.
+    /// `None` for primary inputs, undriven nets and primitives written as such in the netlist.
+    #[inline]
+    pub fn node_instance(&self, node: NodeId) -> Option<InstanceId> {
+        match self.node_instances[node.index()] {
+            u32::MAX => None,
+            i => self.instance_ids[i as usize],
+        }
+    }
+
+    /// Standard-cell instances, in netlist order (empty for netlists of primitive gates).
+    pub fn instances(&self) -> &[CircuitInstance] {
+        &self.instances
+    }
+
+    /// One standard-cell instance.
+    pub fn instance(&self, id: InstanceId) -> &CircuitInstance {
+        &self.instances[id.index()]
+    }
+
     /// Number of nodes that are gates (not inputs).
     pub fn num_gates(&self) -> usize {
         self.kinds.len() - self.num_inputs()
@@ -236,6 +296,21 @@ impl Circuit {
                 .scan_cells
                 .iter()
                 .map(|c| c.name.capacity() + std::mem::size_of::<ScanCell>())
+                .sum::<usize>()
+            + self.node_instances.capacity() * 4
+            + self.instance_ids.capacity() * std::mem::size_of::<Option<InstanceId>>()
+            + self
+                .instances
+                .iter()
+                .map(|i| {
+                    std::mem::size_of::<CircuitInstance>()
+                        + i.name.capacity()
+                        + i.cell_type.capacity()
+                        + i.pins
+                            .iter()
+                            .map(|p| std::mem::size_of::<CircuitPin>() + p.name.capacity())
+                            .sum::<usize>()
+                })
                 .sum::<usize>()
     }
 

@@ -1,9 +1,11 @@
 //! Compiling a [`Netlist`] into a levelized [`Circuit`] (the full-scan view).
 
-use crate::circuit::{Adjacency, Circuit, NameTable, NodeId, ScanCell};
+use crate::circuit::{
+    Adjacency, Circuit, CircuitInstance, CircuitPin, NameTable, NodeId, ScanCell,
+};
 use crate::error::NetlistError;
 use crate::gate::GateKind;
-use crate::netlist::{CellId, CellKind, NetId, Netlist};
+use crate::netlist::{CellId, CellKind, InstanceId, NetId, Netlist};
 
 /// What to do with a net that is read but driven by nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -105,15 +107,27 @@ impl Netlist {
         }
         let num_primary_inputs = kinds.len();
 
-        // Pseudo inputs: one per flip-flop, in netlist order.
+        // Pseudo inputs: one per flip-flop, in netlist order. From here on every new node also
+        // records the standard-cell instance it comes from, so fault sites can be cell pins.
+        let mut instance_ids: Vec<Option<InstanceId>> = vec![None; self.instances().len()];
+        let mut node_instances = vec![u32::MAX; kinds.len()];
+        let mut instance_of = |cell: CellId| match self.cell(cell).instance {
+            Some(id) => {
+                instance_ids[id.index()] = Some(id);
+                id.index() as u32
+            }
+            None => u32::MAX,
+        };
         for &flop in self.flops() {
             let q = self.cell_output(flop).expect("flip-flops always drive their Q net");
             node_of_net[q.index()] = new_node(GateKind::Input, self.net_name(q), &mut kinds).0;
+            node_instances.push(instance_of(flop));
         }
         if options.undriven == UndrivenPolicy::TieX {
             for &net in &undriven {
                 node_of_net[net.index()] =
                     new_node(GateKind::ConstX, self.net_name(net), &mut kinds).0;
+                node_instances.push(u32::MAX);
             }
         }
 
@@ -207,6 +221,7 @@ impl Netlist {
             };
             let out = self.cell_output(cell).expect("gates always drive a net");
             node_of_net[out.index()] = new_node(kind, self.net_name(out), &mut kinds).0;
+            node_instances.push(instance_of(cell));
         }
 
         // Fanin lists in node order.
@@ -253,6 +268,29 @@ impl Netlist {
             scan_cells.push(ScanCell { name: cell.name.clone(), q, d, clock, clock_inverted });
         }
 
+        debug_assert_eq!(node_instances.len(), kinds.len(), "one instance entry per node");
+        let node_of_pin = |net: NetId| match node_of_net[net.index()] {
+            NO_NODE => None,
+            node => Some(NodeId(node)),
+        };
+        let instances = self
+            .instances()
+            .iter()
+            .map(|instance| CircuitInstance {
+                name: instance.name.clone(),
+                cell_type: instance.cell_type.clone(),
+                pins: instance
+                    .pins
+                    .iter()
+                    .map(|pin| CircuitPin {
+                        name: pin.name.clone(),
+                        direction: pin.direction,
+                        node: node_of_pin(pin.net),
+                    })
+                    .collect(),
+            })
+            .collect();
+
         Ok(Circuit {
             name: self.name().to_string(),
             kinds,
@@ -265,6 +303,9 @@ impl Netlist {
             num_primary_outputs,
             scan_cells,
             clocks,
+            node_instances,
+            instance_ids,
+            instances,
         })
     }
 }

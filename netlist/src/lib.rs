@@ -16,19 +16,19 @@
 
 pub mod bench;
 pub mod check;
-pub mod compare;
 pub mod circuit;
+pub mod compare;
 pub mod error;
 pub mod expr;
 pub mod gate;
 #[cfg(feature = "generators")]
 pub mod generate;
-#[cfg(feature = "generators")]
-pub mod testdata;
 pub mod levelize;
 pub mod liberty;
 pub mod netlist;
 pub mod read;
+#[cfg(feature = "generators")]
+pub mod testdata;
 pub mod verilog;
 pub mod verilog_writer;
 
@@ -39,5 +39,8 @@ pub use expr::Expr;
 pub use gate::GateKind;
 pub use levelize::{LevelizeOptions, UndrivenPolicy};
 pub use liberty::Library;
-pub use netlist::{Cell, CellId, CellInstance, CellKind, FlopInfo, InstanceId, InstancePin, Net, NetId, Netlist, PinDirection};
+pub use netlist::{
+    Cell, CellId, CellInstance, CellKind, FlopInfo, InstanceId, InstancePin, Net, NetId, Netlist,
+    PinDirection,
+};
 pub use read::{read_netlist, Format, ReadOptions};

@@ -6,7 +6,9 @@
 //! - [`sim`]: good-machine simulation and PPSFP fault simulation, two- and three-valued, 64
 //!   patterns per word and several words per pass, parallel across faults;
 //! - [`patterns`]: pattern sets and the text pattern format;
-//! - [`report`]: the fault accounting every report shares.
+//! - [`report`]: the fault accounting every report shares;
+//! - [`sat`]: SAT-based test generation for one fault at a time (Tseitin encoding of the good
+//!   circuit once, a faulty copy of the fault's cone per fault, every answer re-simulated).
 //!
 //! Invariants: no I/O outside `read_*` functions; nothing panics on user input (pattern files
 //! are checked and every problem is a [`netlist::ParseError`] naming file, line and column);
@@ -15,4 +17,5 @@
 pub mod fault;
 pub mod patterns;
 pub mod report;
+pub mod sat;
 pub mod sim;

@@ -1,0 +1,115 @@
+//! The CaDiCaL backend, through the `cadical` crate (CaDiCaL's C++ compiled by the crate's build).
+//!
+//! The conflict limit is CaDiCaL's `conflicts` limit, which holds for the next solve call only;
+//! when it runs out the call answers [`SolveResult::Unknown`].
+
+use super::{ClauseSink, Lit, SatBackend, SolveResult, Var};
+
+/// A CaDiCaL solver behind [`SatBackend`].
+pub struct CadicalBackend {
+    solver: cadical::Solver,
+    /// The named configuration, kept for [`SatBackend::reset`].
+    config: Option<String>,
+    num_vars: u32,
+    scratch: Vec<i32>,
+}
+
+impl std::fmt::Debug for CadicalBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CadicalBackend").field("num_vars", &self.num_vars).finish_non_exhaustive()
+    }
+}
+
+impl Default for CadicalBackend {
+    fn default() -> Self {
+        CadicalBackend::new()
+    }
+}
+
+impl CadicalBackend {
+    /// An empty solver with CaDiCaL's default configuration.
+    pub fn new() -> CadicalBackend {
+        CadicalBackend {
+            solver: cadical::Solver::new(),
+            config: None,
+            num_vars: 0,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// An empty solver with one of CaDiCaL's named configurations (`default`, `plain`: no
+    /// preprocessing or inprocessing, `sat`, `unsat`); `None` for an unknown name.
+    pub fn with_config(config: &str) -> Option<CadicalBackend> {
+        let solver = cadical::Solver::with_config(config).ok()?;
+        Some(CadicalBackend {
+            solver,
+            config: Some(config.to_string()),
+            num_vars: 0,
+            scratch: Vec::new(),
+        })
+    }
+}
+
+fn to_cadical(lit: Lit) -> i32 {
+    // Variables are created one by one by `new_var`; i32 overflow would need 2^31 variables,
+    // far beyond memory for any circuit this tool loads.
+    let v = lit.var().0 as i32 + 1;
+    if lit.is_negative() {
+        -v
+    } else {
+        v
+    }
+}
+
+impl ClauseSink for CadicalBackend {
+    fn new_var(&mut self) -> Var {
+        self.num_vars += 1;
+        Var(self.num_vars - 1)
+    }
+
+    fn add_clause(&mut self, lits: &[Lit]) {
+        self.scratch.clear();
+        self.scratch.extend(lits.iter().map(|&l| to_cadical(l)));
+        self.solver.add_clause(self.scratch.iter().copied());
+    }
+}
+
+impl SatBackend for CadicalBackend {
+    fn name(&self) -> &'static str {
+        "cadical"
+    }
+
+    fn solve(&mut self, assumptions: &[Lit], conflict_limit: Option<u32>) -> SolveResult {
+        if let Some(limit) = conflict_limit {
+            let limit = i32::try_from(limit).unwrap_or(i32::MAX);
+            // "conflicts" is one of CaDiCaL's documented limits, so this cannot fail.
+            self.solver.set_limit("conflicts", limit).expect("CaDiCaL knows the conflicts limit");
+        }
+        match self.solver.solve_with(assumptions.iter().map(|&l| to_cadical(l))) {
+            Some(true) => SolveResult::Sat,
+            Some(false) => SolveResult::Unsat,
+            None => SolveResult::Unknown,
+        }
+    }
+
+    fn reset(&mut self) {
+        // The configuration was accepted once, so it is accepted again.
+        *self = match &self.config {
+            Some(config) => CadicalBackend::with_config(config).unwrap_or_default(),
+            None => CadicalBackend::new(),
+        };
+    }
+
+    fn supports_conflict_limit(&self) -> bool {
+        true
+    }
+
+    fn value(&self, lit: Lit) -> bool {
+        let dimacs = to_cadical(lit);
+        // CaDiCaL only knows variables that occur in some clause; the others are free.
+        if dimacs.abs() > self.solver.max_variable() {
+            return lit.is_negative();
+        }
+        self.solver.value(dimacs).unwrap_or(false)
+    }
+}

@@ -279,7 +279,8 @@ fn fsim_rejects_bad_pattern_files_with_line_numbers() {
 fn fsim_grades_the_readme_example_patterns() {
     let netlist = repo().join("examples/full_adder.bench");
     let patterns = repo().join("examples/full_adder.patterns");
-    let report = json(&atpg(&["fsim", netlist.to_str().unwrap(), patterns.to_str().unwrap(), "--json"]));
+    let report =
+        json(&atpg(&["fsim", netlist.to_str().unwrap(), patterns.to_str().unwrap(), "--json"]));
     assert_eq!(report["patterns"], 8);
     assert_eq!(report["faults_uncollapsed"]["total"], 36);
     assert_eq!(report["faults_uncollapsed"]["detected"], 36);
@@ -290,6 +291,7 @@ fn fsim_grades_the_readme_example_patterns() {
     let edited = dir.path().join("wrong.patterns");
     let text = std::fs::read_to_string(&patterns).unwrap().replace("111 111", "111 110");
     std::fs::write(&edited, text).unwrap();
-    let report = json(&atpg(&["fsim", netlist.to_str().unwrap(), edited.to_str().unwrap(), "--json"]));
+    let report =
+        json(&atpg(&["fsim", netlist.to_str().unwrap(), edited.to_str().unwrap(), "--json"]));
     assert_eq!(report["response_mismatches"], 1);
 }

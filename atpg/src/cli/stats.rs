@@ -71,7 +71,13 @@ fn collect(netlist: &Netlist, args: &StatsArgs) -> Result<Stats> {
     for instance in netlist.instances() {
         *cell_types.entry(instance.cell_type.clone()).or_insert(0) += 1;
     }
-    let mut warnings: Vec<String> = netlist.diagnostics().iter().map(|d| d.to_string()).collect();
+    // Diagnostics with a position are prefixed with the file, as compilers do: `file:line:col:`.
+    let file = args.design.file.display();
+    let mut warnings: Vec<String> = netlist
+        .diagnostics()
+        .iter()
+        .map(|d| if d.pos.is_some() { format!("{file}:{d}") } else { d.to_string() })
+        .collect();
     if !report.undriven.is_empty() {
         let names: Vec<&str> =
             report.undriven.iter().take(10).map(|&n| netlist.net_name(n)).collect();

@@ -114,14 +114,12 @@ pub fn random_netlist(seed: u64, spec: &RandomSpec) -> Netlist {
         let name = format!("ff{i}");
         netlist.add_flop(name, d, q, FlopInfo::default());
     }
-    // Outputs: distinct nets, from the most recent gates first so most logic is observable.
-    let mut candidates: Vec<NetId> = gate_outputs.iter().rev().copied().collect();
-    if candidates.is_empty() {
-        candidates = sources.clone();
-    }
-    let inputs: Vec<NetId> = sources[..spec.inputs.max(1)].to_vec();
-    candidates.retain(|n| !inputs.contains(n));
-    candidates.truncate(spec.outputs.max(1) * 3);
+    // Outputs: distinct nets, drawn from the most recent gates (or, without gates, from the
+    // flip-flop outputs) so that most logic is observable. Never a primary input: a net that is
+    // both an input and an output port cannot be written as Verilog ports.
+    let pool: &[NetId] = if gate_outputs.is_empty() { &flop_q } else { &gate_outputs };
+    let mut candidates: Vec<NetId> =
+        pool.iter().rev().take(spec.outputs.max(1) * 3).copied().collect();
     candidates.shuffle(&mut rng);
     candidates.truncate(spec.outputs.max(1));
     for net in candidates {

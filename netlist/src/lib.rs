@@ -1,7 +1,7 @@
 //! Gate-level netlists for test generation.
 //!
 //! Structure, following the data flow of `DESIGN.md`:
-//! - readers: [`bench`] (ISCAS `.bench`), [`verilog`] (structural Verilog, hierarchy flattened),
+//! - readers: [`bench`](mod@bench) (ISCAS `.bench`), [`verilog`] (structural Verilog, hierarchy flattened),
 //!   [`liberty`] (standard-cell functions, used by the Verilog reader to decompose cells);
 //! - [`Netlist`]: the editable graph of nets and cells (petgraph inside, typed ids outside),
 //!   with [`Netlist::check`] for undriven, multiply driven and looping nets;

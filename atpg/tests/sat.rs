@@ -16,21 +16,7 @@ use netlist::{Circuit, GateKind};
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 
-const C17: &str = "\
-INPUT(1)
-INPUT(2)
-INPUT(3)
-INPUT(6)
-INPUT(7)
-OUTPUT(22)
-OUTPUT(23)
-10 = NAND(1, 3)
-11 = NAND(3, 6)
-16 = NAND(2, 11)
-19 = NAND(11, 7)
-22 = NAND(10, 16)
-23 = NAND(16, 19)
-";
+use netlist::testdata::C17_BENCH as C17;
 
 fn bench(text: &str) -> Circuit {
     netlist::bench::parse_bench(text, "test.bench")

@@ -5,6 +5,25 @@
 
 use std::path::{Path, PathBuf};
 
+/// ISCAS-85 c17 (six NAND gates), the textbook example circuit, for small exact tests that must
+/// run without the shared benchmarks.
+pub const C17_BENCH: &str = "\
+# c17
+INPUT(1)
+INPUT(2)
+INPUT(3)
+INPUT(6)
+INPUT(7)
+OUTPUT(22)
+OUTPUT(23)
+10 = NAND(1, 3)
+11 = NAND(3, 6)
+16 = NAND(2, 11)
+19 = NAND(11, 7)
+22 = NAND(10, 16)
+23 = NAND(16, 19)
+";
+
 /// The shared benchmark folder, or `None` (after printing a notice) when it is absent.
 pub fn benchmarks() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/benchmarks");

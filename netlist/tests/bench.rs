@@ -7,8 +7,7 @@ use netlist::generate::{random_netlist, RandomSpec};
 use netlist::{GateKind, LevelizeOptions, NetlistError, UndrivenPolicy};
 use proptest::prelude::*;
 
-const C17: &str = "# c17\nINPUT(1)\nINPUT(2)\nINPUT(3)\nINPUT(6)\nINPUT(7)\nOUTPUT(22)\nOUTPUT(23)\n\
-10 = NAND(1, 3)\n11 = NAND(3, 6)\n16 = NAND(2, 11)\n19 = NAND(11, 7)\n22 = NAND(10, 16)\n23 = NAND(16, 19)\n";
+use netlist::testdata::C17_BENCH as C17;
 
 #[test]
 fn c17_compiles_to_levelized_arrays() {

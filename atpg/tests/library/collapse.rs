@@ -2,13 +2,11 @@
 //! same detecting patterns; a fault dropped for dominance is detected wherever its witness is).
 
 use atpg::fault::{CollapseMode, CollapsedFaults, FaultId, FaultUniverse};
-use atpg::patterns::{Logic, PatternSet};
 use atpg::sim::serial::serial_detections;
 use netlist::generate::{random_netlist, RandomSpec};
 use proptest::prelude::*;
-use rand::{Rng, SeedableRng};
 
-use super::common::{bench, benchmark, read, C17};
+use super::common::{bench, benchmark, random_patterns, read, C17};
 
 #[test]
 fn c17_collapses_to_22_equivalence_classes() {
@@ -77,23 +75,6 @@ fn published_collapsed_counts() {
         let eq = CollapsedFaults::new(&circuit, &universe, CollapseMode::Equivalence);
         assert_eq!((eq.total(), eq.len()), (total, collapsed), "{file}");
     }
-}
-
-fn random_patterns(width: usize, count: usize, x_percent: u32, seed: u64) -> PatternSet {
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let mut set = PatternSet::new(width);
-    for _ in 0..count {
-        set.push_with(|_| {
-            if rng.gen_range(0..100) < x_percent {
-                Logic::X
-            } else if rng.gen() {
-                Logic::One
-            } else {
-                Logic::Zero
-            }
-        });
-    }
-    set
 }
 
 proptest! {

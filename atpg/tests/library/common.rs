@@ -30,18 +30,29 @@ pub fn read_cells(verilog: &std::path::Path, liberty: &std::path::Path) -> Netli
 }
 
 /// ISCAS-85 c17.
-pub const C17: &str = "\
-INPUT(1)
-INPUT(2)
-INPUT(3)
-INPUT(6)
-INPUT(7)
-OUTPUT(22)
-OUTPUT(23)
-10 = NAND(1, 3)
-11 = NAND(3, 6)
-16 = NAND(2, 11)
-19 = NAND(11, 7)
-22 = NAND(10, 16)
-23 = NAND(16, 19)
-";
+pub use netlist::testdata::C17_BENCH as C17;
+
+/// `count` random patterns over `width` inputs, each value X with probability `x_percent`%.
+pub fn random_patterns(
+    width: usize,
+    count: usize,
+    x_percent: u32,
+    seed: u64,
+) -> atpg::patterns::PatternSet {
+    use atpg::patterns::{Logic, PatternSet};
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut set = PatternSet::new(width);
+    for _ in 0..count {
+        set.push_with(|_| {
+            if rng.gen_range(0..100) < x_percent {
+                Logic::X
+            } else if rng.gen() {
+                Logic::One
+            } else {
+                Logic::Zero
+            }
+        });
+    }
+    set
+}

@@ -8,26 +8,8 @@ use atpg::sim::{FaultSimResult, FaultSimulator, GoodSimulator};
 use netlist::generate::{random_netlist, RandomSpec};
 use netlist::{Circuit, GateKind};
 use proptest::prelude::*;
-use rand::{Rng, SeedableRng};
 
-use super::common::{bench, benchmark, read, read_cells, C17};
-
-fn random_patterns(width: usize, count: usize, x_percent: u32, seed: u64) -> PatternSet {
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let mut set = PatternSet::new(width);
-    for _ in 0..count {
-        set.push_with(|_| {
-            if rng.gen_range(0..100) < x_percent {
-                Logic::X
-            } else if rng.gen() {
-                Logic::One
-            } else {
-                Logic::Zero
-            }
-        });
-    }
-    set
-}
+use super::common::{bench, benchmark, random_patterns, read, read_cells, C17};
 
 fn on_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
     rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(f)

@@ -2,6 +2,17 @@
 
 use std::fmt;
 
+/// Exhaustive truth-table words: bit `r` of word `k` is bit `k` of row `r`, so six variables
+/// set to these words enumerate all 64 rows of a six-input truth table in one evaluation.
+pub const TRUTH_TABLE_WORDS: [u64; 6] = [
+    0xAAAA_AAAA_AAAA_AAAA,
+    0xCCCC_CCCC_CCCC_CCCC,
+    0xF0F0_F0F0_F0F0_F0F0,
+    0xFF00_FF00_FF00_FF00,
+    0xFFFF_0000_FFFF_0000,
+    0xFFFF_FFFF_0000_0000,
+];
+
 /// A primitive logic function. Every cell of every input format is decomposed into these.
 ///
 /// `And` .. `Xnor` take any number of inputs (at least one); `Xor`/`Xnor` are parity functions.

@@ -80,14 +80,7 @@ fn eval(
 }
 
 /// Standard exhaustive patterns: input `k` of up to 6 toggles every `2^k` patterns.
-const PATTERN: [u64; 6] = [
-    0xAAAA_AAAA_AAAA_AAAA,
-    0xCCCC_CCCC_CCCC_CCCC,
-    0xF0F0_F0F0_F0F0_F0F0,
-    0xFF00_FF00_FF00_FF00,
-    0xFFFF_0000_FFFF_0000,
-    0xFFFF_FFFF_0000_0000,
-];
+const PATTERN: [u64; 6] = netlist::gate::TRUTH_TABLE_WORDS;
 
 /// Evaluates `outputs` with the named inputs set to the exhaustive patterns, in order.
 fn truth(n: &Netlist, inputs: &[&str], outputs: &[&str]) -> Vec<u64> {

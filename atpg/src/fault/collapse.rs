@@ -115,14 +115,7 @@ impl CellView {
 }
 
 /// Truth-table words of the first six variables.
-const VARIABLES: [u64; 6] = [
-    0xAAAA_AAAA_AAAA_AAAA,
-    0xCCCC_CCCC_CCCC_CCCC,
-    0xF0F0_F0F0_F0F0_F0F0,
-    0xFF00_FF00_FF00_FF00,
-    0xFFFF_0000_FFFF_0000,
-    0xFFFF_FFFF_0000_0000,
-];
+const VARIABLES: [u64; 6] = netlist::gate::TRUTH_TABLE_WORDS;
 
 /// Calls `visit` with every single-output cell of the circuit: primitive gates, then eligible
 /// standard cells. One view is refilled for each (millions of gates, no allocation per gate).

@@ -75,14 +75,7 @@ pub(crate) fn truth_table<V: PartialEq>(expr: &Expr<V>, support: &[V]) -> Vec<u6
 
 /// The value of variable `k` in the 64 rows of `block`.
 fn var_word(k: usize, block: usize) -> u64 {
-    const PATTERNS: [u64; 6] = [
-        0xAAAA_AAAA_AAAA_AAAA,
-        0xCCCC_CCCC_CCCC_CCCC,
-        0xF0F0_F0F0_F0F0_F0F0,
-        0xFF00_FF00_FF00_FF00,
-        0xFFFF_0000_FFFF_0000,
-        0xFFFF_FFFF_0000_0000,
-    ];
+    const PATTERNS: [u64; 6] = crate::gate::TRUTH_TABLE_WORDS;
     match PATTERNS.get(k) {
         Some(&p) => p,
         None if (block >> (k - 6)) & 1 == 1 => !0,

@@ -491,10 +491,9 @@ fn port_declaration<'a>(
         if let Some(k) = kind {
             m.decls.push(Decl { name, kind: DeclKind::Net(k), range: r.clone() });
         }
-        match rest.peek().kind {
-            Tok::Comma => i = rest.skip(1),
-            Tok::Semi => return Ok(rest.skip(1)),
-            _ => return Err(nom::Err::Failure(expected_any(rest, &["`,`", "`;`"]))),
+        match list_step(rest)? {
+            ListStep::Next(next) => i = next,
+            ListStep::End(after) => return Ok(after),
         }
     }
 }
@@ -543,10 +542,9 @@ fn net_declaration<'a>(
             m.items.push(Item::Assign(Assign { lhs: Expr::Ident(name), rhs, pos: name.pos }));
             rest = after;
         }
-        match rest.peek().kind {
-            Tok::Comma => i = rest.skip(1),
-            Tok::Semi => return Ok(rest.skip(1)),
-            _ => return Err(nom::Err::Failure(expected_any(rest, &["`,`", "`;`"]))),
+        match list_step(rest)? {
+            ListStep::Next(next) => i = next,
+            ListStep::End(after) => return Ok(after),
         }
     }
 }
@@ -561,10 +559,9 @@ fn parameter_declaration<'a>(
     loop {
         let (rest, (name, value)) = cut(separated_pair(identifier, tok(Tok::Eq), expression))(i)?;
         m.params.push(Param { name, value, local });
-        match rest.peek().kind {
-            Tok::Comma => i = rest.skip(1),
-            Tok::Semi => return Ok(rest.skip(1)),
-            _ => return Err(nom::Err::Failure(expected_any(rest, &["`,`", "`;`"]))),
+        match list_step(rest)? {
+            ListStep::Next(next) => i = next,
+            ListStep::End(after) => return Ok(after),
         }
     }
 }
@@ -587,10 +584,9 @@ fn continuous_assign<'a>(
         let (rest, _) = cut(tok(Tok::Eq))(rest)?;
         let (rest, rhs) = cut(expression)(rest)?;
         m.items.push(Item::Assign(Assign { lhs, rhs, pos }));
-        match rest.peek().kind {
-            Tok::Comma => i = rest.skip(1),
-            Tok::Semi => return Ok(rest.skip(1)),
-            _ => return Err(nom::Err::Failure(expected_any(rest, &["`,`", "`;`"]))),
+        match list_step(rest)? {
+            ListStep::Next(next) => i = next,
+            ListStep::End(after) => return Ok(after),
         }
     }
 }
@@ -681,10 +677,9 @@ fn gate_instantiation<'a>(
             pos: inst_pos,
             terminals,
         }));
-        match rest.peek().kind {
-            Tok::Comma => i = rest.skip(1),
-            Tok::Semi => return Ok(rest.skip(1)),
-            _ => return Err(nom::Err::Failure(expected_any(rest, &["`,`", "`;`"]))),
+        match list_step(rest)? {
+            ListStep::Next(next) => i = next,
+            ListStep::End(after) => return Ok(after),
         }
     }
 }
@@ -711,10 +706,9 @@ fn module_instantiation<'a>(
         }
         let (rest, connections) = cut(port_connections)(rest)?;
         m.items.push(Item::Instance(Instance { cell, name, params: params.clone(), connections }));
-        match rest.peek().kind {
-            Tok::Comma => i = rest.skip(1),
-            Tok::Semi => return Ok(rest.skip(1)),
-            _ => return Err(nom::Err::Failure(expected_any(rest, &["`,`", "`;`"]))),
+        match list_step(rest)? {
+            ListStep::Next(next) => i = next,
+            ListStep::End(after) => return Ok(after),
         }
     }
 }
@@ -988,5 +982,22 @@ fn skip_event(i: Input<'_>) -> Result<Input<'_>, nom::Err<SyntaxError>> {
         Tok::Star | Tok::Ident | Tok::Escaped => Ok(i.skip(1)),
         Tok::LParen => skip_balanced(i),
         _ => Err(nom::Err::Failure(SyntaxError::expected(i, "an event control"))),
+    }
+}
+
+/// Where a `,`-separated list ended by `;` goes after one item.
+enum ListStep<'a> {
+    /// A `,` followed: the next item starts here.
+    Next(Input<'a>),
+    /// The `;` followed: the statement is over; parsing resumes here.
+    End(Input<'a>),
+}
+
+/// Reads the `,` or `;` after an item of a declaration-style list.
+fn list_step(rest: Input<'_>) -> Result<ListStep<'_>, nom::Err<SyntaxError>> {
+    match rest.peek().kind {
+        Tok::Comma => Ok(ListStep::Next(rest.skip(1))),
+        Tok::Semi => Ok(ListStep::End(rest.skip(1))),
+        _ => Err(nom::Err::Failure(expected_any(rest, &["`,`", "`;`"]))),
     }
 }

@@ -9,6 +9,7 @@ use netlist::{Format, Library, Netlist, ReadOptions};
 mod faults;
 mod fsim;
 mod output;
+mod run;
 mod stats;
 
 /// ATPG compiler: turns gate-level netlists into manufacturing test patterns.
@@ -24,6 +25,7 @@ enum Command {
     Stats(stats::StatsArgs),
     Faults(faults::FaultsArgs),
     Fsim(fsim::FsimArgs),
+    Run(run::RunArgs),
 }
 
 /// How to read the design: shared by every subcommand that takes a netlist.
@@ -124,5 +126,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Stats(args) => stats::run(&args),
         Command::Faults(args) => faults::run(&args),
         Command::Fsim(args) => fsim::run(&args),
+        Command::Run(args) => run::run(&args),
     }
 }

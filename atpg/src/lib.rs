@@ -7,6 +7,8 @@
 //!   patterns per word and several words per pass, parallel across faults;
 //! - [`patterns`]: pattern sets and the text pattern format;
 //! - [`report`]: the fault accounting every report shares;
+//! - [`flow`]: the ATPG flow (random phase, SAT with dynamic compaction, fill, static
+//!   compaction, self-check) and what it reports;
 //! - [`sat`]: SAT-based test generation for one fault at a time (Tseitin encoding of the good
 //!   circuit once, a faulty copy of the fault's cone per fault, every answer re-simulated).
 //!
@@ -15,6 +17,7 @@
 //! every result is independent of the number of threads.
 
 pub mod fault;
+pub mod flow;
 pub mod patterns;
 pub mod report;
 pub mod sat;

@@ -1,6 +1,7 @@
 //! Fault accounting shared by every report the project writes (the JSON key names are part of
 //! the interface: `total`, `detected`, `undetected`, `fault_coverage`).
 
+use crate::flow::{Compaction, FaultStatus, Fill};
 use crate::patterns::PatternId;
 
 /// Counts of a fault list after grading.
@@ -58,4 +59,101 @@ pub fn coverage_curve(detections: &[Option<PatternId>], patterns: usize) -> Vec<
             percent(detected, detections.len())
         })
         .collect()
+}
+
+/// Fault classes after a run: every fault is exactly one of detected, untestable, aborted or
+/// undetected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FaultClassCounts {
+    /// Faults in the list.
+    pub total: usize,
+    /// Detected by some pattern.
+    pub detected: usize,
+    /// Proven untestable.
+    pub untestable: usize,
+    /// Test generation gave up (conflict limit).
+    pub aborted: usize,
+    /// Neither detected nor classified.
+    pub undetected: usize,
+}
+
+impl FaultClassCounts {
+    /// Counts of a list of statuses.
+    pub fn from_statuses<'a>(statuses: impl IntoIterator<Item = &'a FaultStatus>) -> Self {
+        let mut counts = FaultClassCounts::default();
+        for s in statuses {
+            counts.total += 1;
+            match s {
+                FaultStatus::Detected(_) => counts.detected += 1,
+                FaultStatus::Untestable => counts.untestable += 1,
+                FaultStatus::Aborted => counts.aborted += 1,
+                FaultStatus::Undetected => counts.undetected += 1,
+            }
+        }
+        counts
+    }
+}
+
+/// Wall-clock seconds per phase of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct PhaseSeconds {
+    /// The whole run (netlist reading excluded).
+    pub total: f64,
+    /// Random patterns.
+    pub random: f64,
+    /// SAT test generation with dynamic compaction.
+    pub deterministic: f64,
+    /// The second pass over aborted faults.
+    pub retry: f64,
+    /// Static compaction.
+    pub compaction: f64,
+    /// Good-machine responses and the self-check's fault simulation.
+    pub final_simulation: f64,
+}
+
+/// The JSON report of `atpg run`. Coverage figures are percentages of the collapsed list:
+/// fault coverage = detected / total, test coverage = detected / (total - untestable), ATPG
+/// efficiency = (detected + untestable) / total.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RunReport {
+    /// The design's name.
+    pub design: String,
+    /// The fault model (`stuck-at`).
+    pub model: &'static str,
+    /// The collapsed fault list (equivalence classes).
+    pub faults: FaultClassCounts,
+    /// Every fault of the universe, each counted with its class.
+    pub faults_uncollapsed: FaultClassCounts,
+    /// Detected / total, percent.
+    pub fault_coverage: f64,
+    /// Detected / (total - untestable), percent.
+    pub test_coverage: f64,
+    /// (Detected + untestable) / total, percent.
+    pub atpg_efficiency: f64,
+    /// Final pattern count.
+    pub patterns: usize,
+    /// Pattern count before static compaction.
+    pub patterns_before_compaction: usize,
+    /// Random patterns kept by the random phase (before static compaction).
+    pub patterns_random: usize,
+    /// Time per phase.
+    pub seconds: PhaseSeconds,
+    /// SAT solver calls (targets and dynamic-compaction attempts).
+    pub sat_calls: u64,
+    /// SAT conflicts over all calls.
+    pub sat_conflicts: u64,
+    /// Dynamic-compaction attempts (secondary faults tried in a pattern).
+    pub compaction_calls: u64,
+    /// Dynamic-compaction attempts that fitted the fault into the pattern.
+    pub compaction_hits: u64,
+    /// The seed of random patterns and fill.
+    pub seed: u64,
+    /// Conflict limit per fault of the first pass.
+    pub abort_limit: u32,
+    /// Compaction effort.
+    pub compaction: Compaction,
+    /// Fill of unspecified inputs.
+    pub fill: Fill,
+    /// The SAT backend.
+    pub sat_backend: &'static str,
 }

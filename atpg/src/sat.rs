@@ -7,9 +7,10 @@
 //! - [`encode`]: the one Tseitin encoder of gates, two-valued where the inputs are known and
 //!   dual-rail three-valued where an X source can reach (see below);
 //! - [`varisat_backend`] and [`cadical_backend`]: the two solvers behind [`SatBackend`];
-//! - [`generator`]: [`TestGenerator`], which encodes the good circuit once and, per fault, a
+//! - [`generator`]: [`TestGenerator`], which encodes the good circuit cone by cone and, per fault, a
 //!   guarded faulty copy of the fault's fanout cone, solves under assumptions and re-simulates
-//!   every answer.
+//!   every answer;
+//! - [`justify`]: shrinks a model to the inputs the test needs (backward justification).
 //!
 //! Unknown values: a `ConstX` node (an X source, e.g. an undriven net) is not a free variable.
 //! Nodes an X source reaches are encoded in dual rail (`one`, `zero`; neither set = X) with the
@@ -22,6 +23,7 @@ pub mod cadical_backend;
 pub mod cnf;
 pub mod encode;
 pub mod generator;
+pub mod justify;
 pub mod varisat_backend;
 
 pub use cadical_backend::CadicalBackend;
@@ -130,6 +132,12 @@ pub trait SatBackend: ClauseSink {
 
     /// Whether this backend honours the conflict limit of [`SatBackend::solve`].
     fn supports_conflict_limit(&self) -> bool;
+
+    /// Conflicts met by every call since the solver was made or last [`SatBackend::reset`], for
+    /// reports; 0 where the backend does not say.
+    fn conflicts(&mut self) -> u64 {
+        0
+    }
 
     /// The value of `lit` in the model of the last call, which must have answered
     /// [`SolveResult::Sat`]. A variable the model leaves free reads as false.

@@ -2,12 +2,31 @@
 //!
 //! The conflict limit is CaDiCaL's `conflicts` limit, which holds for the next solve call only;
 //! when it runs out the call answers [`SolveResult::Unknown`].
+//!
+//! Conflicts are counted through CaDiCaL's learner callback: CaDiCaL derives one learnt clause
+//! per conflict, and the callback sees each of them (the crate exposes no statistics otherwise).
 
 use super::{ClauseSink, Lit, SatBackend, SolveResult, Var};
 
+/// Counts the clauses CaDiCaL learns: one per conflict.
+#[derive(Debug, Default)]
+struct ConflictCounter {
+    learnt: u64,
+}
+
+impl cadical::Callbacks for ConflictCounter {
+    fn max_length(&self) -> i32 {
+        i32::MAX
+    }
+
+    fn learn(&mut self, _clause: &[i32]) {
+        self.learnt += 1;
+    }
+}
+
 /// A CaDiCaL solver behind [`SatBackend`].
 pub struct CadicalBackend {
-    solver: cadical::Solver,
+    solver: cadical::Solver<ConflictCounter>,
     /// The named configuration, kept for [`SatBackend::reset`].
     config: Option<String>,
     num_vars: u32,
@@ -29,18 +48,16 @@ impl Default for CadicalBackend {
 impl CadicalBackend {
     /// An empty solver with CaDiCaL's default configuration.
     pub fn new() -> CadicalBackend {
-        CadicalBackend {
-            solver: cadical::Solver::new(),
-            config: None,
-            num_vars: 0,
-            scratch: Vec::new(),
-        }
+        let mut solver = cadical::Solver::new();
+        solver.set_callbacks(Some(ConflictCounter::default()));
+        CadicalBackend { solver, config: None, num_vars: 0, scratch: Vec::new() }
     }
 
     /// An empty solver with one of CaDiCaL's named configurations (`default`, `plain`: no
     /// preprocessing or inprocessing, `sat`, `unsat`); `None` for an unknown name.
     pub fn with_config(config: &str) -> Option<CadicalBackend> {
-        let solver = cadical::Solver::with_config(config).ok()?;
+        let mut solver = cadical::Solver::with_config(config).ok()?;
+        solver.set_callbacks(Some(ConflictCounter::default()));
         Some(CadicalBackend {
             solver,
             config: Some(config.to_string()),
@@ -102,6 +119,10 @@ impl SatBackend for CadicalBackend {
 
     fn supports_conflict_limit(&self) -> bool {
         true
+    }
+
+    fn conflicts(&mut self) -> u64 {
+        self.solver.get_callbacks().map_or(0, |c| c.learnt)
     }
 
     fn value(&self, lit: Lit) -> bool {

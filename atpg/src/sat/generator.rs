@@ -1,4 +1,5 @@
-//! Per-fault test generation: the good circuit encoded once, a guarded faulty cone per fault.
+//! Per-fault test generation: the good circuit encoded cone by cone, a guarded faulty cone per
+//! fault.
 //!
 //! For a fault, the miter is built from:
 //! - a fresh activation variable `act`; every clause of the fault is guarded by `!act`, so it
@@ -15,16 +16,20 @@
 //! The D-chain is sound in three-valued logic too: the simulator's gates are monotone, so a gate
 //! whose good and faulty outputs are known and opposite has an input that is known and opposite.
 //!
-//! Because the good circuit stays and only guarded clauses come and go, clauses the solver learns
-//! about the good circuit carry over from fault to fault. Switched-off copies still cost: a model
-//! assigns every variable, so each call pays for all finished faults' variables. The solver is
-//! therefore rebuilt (good circuit only) once those exceed [`DEFAULT_REBUILD_RATIO`] times the
-//! good circuit's variables; on c432 that made the whole fault list about 7x faster than one
-//! solver for every fault.
+//! The good circuit is encoded lazily, cone by cone: a fault's instance is the good fanin cone
+//! of its fanout cone, and only the part of it not yet in the solver is added. The good clauses
+//! stay, only guarded clauses come and go, so clauses the solver learns about the good circuit
+//! carry over from fault to fault. What is in the solver still costs every call (a model assigns
+//! every variable, switched-off faulty copies included), so the solver is rebuilt empty when it
+//! holds more than [`DEFAULT_REBUILD_RATIO`] times the variables the current fault needs. On a
+//! small circuit, where most cones span most of it, that is like encoding the whole circuit
+//! once; on a large one with many outputs (s38584.1) each call stays the size of its own cone,
+//! which made the whole flow about 3x faster there than encoding the whole circuit up front.
 
 use netlist::{Circuit, NodeId};
 
-use super::encode::{encode_circuit, Encoder, Guarded, Rails};
+use super::encode::{Encoder, Guarded, Rails};
+use super::justify::Justifier;
 use super::{CadicalBackend, ClauseSink, Lit, SatBackend, SolveResult};
 use crate::fault::{FaultId, FaultUniverse, Injection, Read};
 use crate::patterns::{Logic, PatternSet};
@@ -41,6 +46,11 @@ impl Cube {
     /// The value of every input, in [`netlist::Circuit::inputs`] order.
     pub fn values(&self) -> &[Logic] {
         &self.values
+    }
+
+    /// A cube from one value per circuit input (primary, then pseudo).
+    pub fn from_values(values: Vec<Logic>) -> Cube {
+        Cube { values }
     }
 
     /// The number of inputs the test cares about.
@@ -93,6 +103,18 @@ pub enum SatError {
     },
 }
 
+/// What one solver call for a fault found.
+enum Attempt {
+    /// No output is reachable from the site: untestable without search.
+    Structural,
+    /// No test (under the assumptions given).
+    Unsat,
+    /// The conflict limit ran out.
+    Unknown,
+    /// A justified, re-simulated cube.
+    Detected(Cube),
+}
+
 /// Counters of the work done, over all faults so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct GeneratorStats {
@@ -112,6 +134,13 @@ pub struct GeneratorStats {
     pub clauses: u64,
     /// Times the solver was rebuilt to shed the variables of finished faults.
     pub rebuilds: u64,
+    /// Conflicts over all solver calls (where the backend counts them; see
+    /// [`SatBackend::conflicts`]).
+    pub sat_conflicts: u64,
+    /// Calls of [`TestGenerator::extend`] (dynamic compaction).
+    pub extend_calls: u64,
+    /// Calls of [`TestGenerator::extend`] that found a test.
+    pub extended: u64,
 }
 
 /// A sink that counts what passes through to the solver.
@@ -154,6 +183,10 @@ pub struct MiterBuilder {
     faulty: Vec<Rails>,
     differs: Vec<Lit>,
     cone: Vec<NodeId>,
+    /// Output entries the fault's site reads directly (primary-output branch faults).
+    output_reads: Vec<u32>,
+    /// Output entries reachable from the site.
+    reachable: usize,
     inputs: Vec<Rails>,
     clause: Vec<Lit>,
 }
@@ -184,6 +217,8 @@ impl MiterBuilder {
             faulty: vec![dummy; n],
             differs: vec![dummy.one; n],
             cone: Vec::new(),
+            output_reads: Vec::new(),
+            reachable: 0,
             inputs: Vec::new(),
             clause: Vec::new(),
         }
@@ -198,31 +233,19 @@ impl MiterBuilder {
         self.stamp[node.index()] == self.epoch
     }
 
-    /// Encodes the miter of `fault` into `sink`, over the good circuit's `good` signals (as
-    /// [`encode_circuit`] returned them). `None` when no output is reachable from the site: the
-    /// fault is untestable and nothing was added.
-    pub fn encode(
-        &mut self,
-        sink: &mut impl ClauseSink,
-        circuit: &Circuit,
-        universe: &FaultUniverse,
-        encoder: Encoder,
-        good: &[Rails],
-        fault: FaultId,
-    ) -> Option<FaultMiter> {
-        let site = universe.site(fault.site());
-        let stuck = fault.kind().stuck_value();
+    /// Finds the cone of `fault` (the faulted node or reading gates, then everything they
+    /// reach); `false` when no output is reachable from the site, so the fault is untestable.
+    /// [`MiterBuilder::cone`] then lists the cone, and [`MiterBuilder::encode_prepared`] encodes
+    /// its miter.
+    pub fn prepare(&mut self, circuit: &Circuit, universe: &FaultUniverse, fault: FaultId) -> bool {
         let injection = universe.injection(fault.site());
-        let stuck_signal = Rails::binary(encoder.constant(stuck));
-
-        // The cone: the faulted node (for a stem), then everything its fault reaches.
         self.epoch = self.epoch.wrapping_add(1);
         if self.epoch == 0 {
             self.stamp.iter_mut().for_each(|s| *s = u32::MAX);
             self.epoch = 1;
         }
         self.cone.clear();
-        let mut output_reads: Vec<u32> = Vec::new();
+        self.output_reads.clear();
         match injection {
             Injection::Node(n) => {
                 self.stamp[n.index()] = self.epoch;
@@ -237,7 +260,7 @@ impl MiterBuilder {
                                 self.cone.push(gate);
                             }
                         }
-                        Read::Output(j) => output_reads.push(j),
+                        Read::Output(j) => self.output_reads.push(j),
                     }
                 }
             }
@@ -253,14 +276,54 @@ impl MiterBuilder {
                 }
             }
         }
-        let reachable =
-            output_reads.len() + self.cone.iter().map(|&v| self.observers(v).len()).sum::<usize>();
-        if reachable == 0 {
-            return None;
-        }
         // Node ids are topological, so sorting puts every fanin before its reader.
         self.cone.sort_unstable();
+        self.reachable = self.output_reads.len()
+            + self.cone.iter().map(|&v| self.observers(v).len()).sum::<usize>();
+        self.reachable > 0
+    }
 
+    /// The cone found by the last [`MiterBuilder::prepare`], in topological order.
+    pub fn cone(&self) -> &[NodeId] {
+        &self.cone
+    }
+
+    /// Encodes the miter of `fault` into `sink`, over the good circuit's `good` signals: calls
+    /// [`MiterBuilder::prepare`], then [`MiterBuilder::encode_prepared`]. `None` when no output
+    /// is reachable from the site: the fault is untestable and nothing was added.
+    pub fn encode(
+        &mut self,
+        sink: &mut impl ClauseSink,
+        circuit: &Circuit,
+        universe: &FaultUniverse,
+        encoder: Encoder,
+        good: &[Rails],
+        fault: FaultId,
+    ) -> Option<FaultMiter> {
+        if !self.prepare(circuit, universe, fault) {
+            return None;
+        }
+        Some(self.encode_prepared(sink, circuit, universe, encoder, good, fault))
+    }
+
+    /// Encodes the miter of `fault`, whose cone the last [`MiterBuilder::prepare`] found, into
+    /// `sink`. `good` must hold the good signal of every cone node and of every fanin of one.
+    pub fn encode_prepared(
+        &mut self,
+        sink: &mut impl ClauseSink,
+        circuit: &Circuit,
+        universe: &FaultUniverse,
+        encoder: Encoder,
+        good: &[Rails],
+        fault: FaultId,
+    ) -> FaultMiter {
+        let site = universe.site(fault.site());
+        let stuck = fault.kind().stuck_value();
+        let injection = universe.injection(fault.site());
+        let stuck_signal = Rails::binary(encoder.constant(stuck));
+
+        let output_reads = std::mem::take(&mut self.output_reads);
+        let reachable = self.reachable;
         let activation = sink.new_var().positive();
         let mut sink = Guarded::new(sink, !activation);
         let mut output_differs = Vec::with_capacity(reachable);
@@ -337,7 +400,8 @@ impl MiterBuilder {
         sink.add_clause(&self.clause);
 
         self.cone = cone;
-        Some(FaultMiter { activation, output_differs })
+        self.output_reads = output_reads;
+        FaultMiter { activation, output_differs }
     }
 }
 
@@ -379,22 +443,106 @@ pub struct TestGenerator<'a, B: SatBackend = CadicalBackend> {
     simulator: FaultSimulator<'a>,
     solver: B,
     encoder: Encoder,
-    good: Vec<Rails>,
+    good: LazyGood,
     miters: MiterBuilder,
-    support_stamp: Vec<bool>,
+    justifier: Justifier,
+    assumptions: Vec<Lit>,
     conflict_limit: Option<u32>,
     stats: GeneratorStats,
-    /// Variables of the good circuit's encoding.
-    good_vars: u64,
     /// Variables of finished faults since the solver was last built.
     dead_vars: u64,
     rebuild_ratio: u64,
 }
 
-/// By default the solver is rebuilt once finished faults have left this many times as many
-/// variables as the good circuit has. Measured on c432 (see the tests): switched-off faulty
-/// copies cost every later call, because a model assigns every variable, and that outweighs the
-/// learnt clauses a rebuild loses.
+/// The good circuit, encoded into the solver cone by cone as faults need it.
+#[derive(Debug)]
+struct LazyGood {
+    /// Per node, its signal, valid where `encoded`.
+    rails: Vec<Rails>,
+    encoded: Vec<bool>,
+    /// Per node, the search (epoch) that last visited it.
+    stamp: Vec<u32>,
+    epoch: u32,
+    stack: Vec<NodeId>,
+    /// The fanin cone of the last search, and the part of it not encoded yet.
+    instance: Vec<NodeId>,
+    missing: Vec<NodeId>,
+    /// Variables the good encoding has in the current solver.
+    vars: u64,
+}
+
+impl LazyGood {
+    fn new(circuit: &Circuit) -> LazyGood {
+        let n = circuit.num_nodes();
+        LazyGood {
+            rails: vec![Rails::binary(Lit(0)); n],
+            encoded: vec![false; n],
+            stamp: vec![0; n],
+            epoch: 0,
+            stack: Vec::new(),
+            instance: Vec::new(),
+            missing: Vec::new(),
+            vars: 0,
+        }
+    }
+
+    /// Collects the fanin cone of `roots` into `instance` and its unencoded part into `missing`
+    /// (both in topological order).
+    fn search(&mut self, circuit: &Circuit, roots: impl Iterator<Item = NodeId>) {
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            self.stamp.iter_mut().for_each(|s| *s = u32::MAX);
+            self.epoch = 1;
+        }
+        self.instance.clear();
+        for root in roots {
+            if self.stamp[root.index()] != self.epoch {
+                self.stamp[root.index()] = self.epoch;
+                self.stack.push(root);
+            }
+        }
+        while let Some(node) = self.stack.pop() {
+            self.instance.push(node);
+            for &f in circuit.fanin(node) {
+                if self.stamp[f.index()] != self.epoch {
+                    self.stamp[f.index()] = self.epoch;
+                    self.stack.push(f);
+                }
+            }
+        }
+        self.instance.sort_unstable();
+        self.missing.clear();
+        self.missing.extend(self.instance.iter().filter(|n| !self.encoded[n.index()]));
+    }
+
+    /// Encodes the nodes `search` found missing.
+    fn encode_missing(&mut self, sink: &mut impl ClauseSink, circuit: &Circuit, encoder: Encoder) {
+        let mut inputs = Vec::new();
+        let mut counting = Counting { sink, variables: 0, clauses: 0 };
+        for &node in &self.missing {
+            inputs.clear();
+            inputs.extend(circuit.fanin(node).iter().map(|f| self.rails[f.index()]));
+            self.rails[node.index()] = encoder.gate(&mut counting, circuit.kind(node), &inputs);
+            self.encoded[node.index()] = true;
+        }
+        self.vars += counting.variables;
+        self.missing.clear();
+    }
+
+    /// Forgets every encoding (the solver was reset); the last search's instance is missing
+    /// again.
+    fn clear(&mut self) {
+        self.encoded.iter_mut().for_each(|e| *e = false);
+        self.vars = 0;
+        self.missing.clear();
+        self.missing.extend_from_slice(&self.instance);
+    }
+}
+
+/// By default the solver is rebuilt empty once it holds this many times as many variables as the
+/// current fault's instance needs. Measured on c432 (see the tests): switched-off faulty copies
+/// cost every later call, because a model assigns every variable, and that outweighs the learnt
+/// clauses a rebuild loses.
 pub const DEFAULT_REBUILD_RATIO: u64 = 4;
 
 impl<B: SatBackend> std::fmt::Debug for TestGenerator<'_, B> {
@@ -408,19 +556,18 @@ impl<B: SatBackend> std::fmt::Debug for TestGenerator<'_, B> {
 }
 
 impl<'a> TestGenerator<'a, CadicalBackend> {
-    /// A generator on the default backend (CaDiCaL, which honours the conflict limit), with the
-    /// good circuit encoded and no conflict limit.
+    /// A generator on the default backend (CaDiCaL, which honours the conflict limit), with no
+    /// conflict limit.
     pub fn new(circuit: &'a Circuit, universe: &'a FaultUniverse) -> Self {
         TestGenerator::with_backend(circuit, universe, CadicalBackend::new())
     }
 }
 
 impl<'a, B: SatBackend> TestGenerator<'a, B> {
-    /// A generator on `backend` (which should be empty), with the good circuit encoded into it.
+    /// A generator on `backend` (which should be empty).
     pub fn with_backend(circuit: &'a Circuit, universe: &'a FaultUniverse, mut backend: B) -> Self {
         let mut counting = Counting { sink: &mut backend, variables: 0, clauses: 0 };
-        let (encoder, good) = encode_circuit(&mut counting, circuit);
-        let good_vars = counting.variables;
+        let encoder = Encoder::new(&mut counting);
         let stats = GeneratorStats {
             variables: counting.variables,
             clauses: counting.clauses,
@@ -432,33 +579,32 @@ impl<'a, B: SatBackend> TestGenerator<'a, B> {
             simulator: FaultSimulator::new(circuit, universe).with_threads(1),
             solver: backend,
             encoder,
-            good,
+            good: LazyGood::new(circuit),
             miters: MiterBuilder::new(circuit),
-            support_stamp: vec![false; circuit.num_nodes()],
+            justifier: Justifier::new(circuit),
+            assumptions: Vec::new(),
             conflict_limit: None,
             stats,
-            good_vars,
             dead_vars: 0,
             rebuild_ratio: DEFAULT_REBUILD_RATIO,
         }
     }
 
-    /// Rebuilds the solver (good circuit only, learnt clauses dropped) once the variables of
-    /// finished faults exceed `ratio` times the good circuit's; `0` never rebuilds.
+    /// Rebuilds the solver (empty, learnt clauses dropped) once it holds more than `ratio` times
+    /// the variables the current fault's instance needs; `0` never rebuilds.
     pub fn with_rebuild_ratio(mut self, ratio: u64) -> Self {
         self.rebuild_ratio = ratio;
         self
     }
 
-    /// Starts the solver afresh with the good circuit alone.
+    /// Starts the solver afresh, empty.
     fn rebuild(&mut self) {
         self.solver.reset();
         let mut counting = Counting { sink: &mut self.solver, variables: 0, clauses: 0 };
-        let (encoder, good) = encode_circuit(&mut counting, self.circuit);
+        self.encoder = Encoder::new(&mut counting);
         self.stats.variables += counting.variables;
         self.stats.clauses += counting.clauses;
-        self.encoder = encoder;
-        self.good = good;
+        self.good.clear();
         self.dead_vars = 0;
         self.stats.rebuilds += 1;
     }
@@ -468,6 +614,11 @@ impl<'a, B: SatBackend> TestGenerator<'a, B> {
     pub fn with_conflict_limit(mut self, limit: Option<u32>) -> Self {
         self.conflict_limit = limit;
         self
+    }
+
+    /// The fault universe the generator works on.
+    pub fn universe(&self) -> &'a FaultUniverse {
+        self.universe
     }
 
     /// The backend's name.
@@ -480,101 +631,154 @@ impl<'a, B: SatBackend> TestGenerator<'a, B> {
         self.stats
     }
 
-    /// Generates a test for `fault`. A detected fault's cube is re-simulated first; a cube that
-    /// does not detect its fault is a bug and comes back as [`SatError::SimulationMismatch`].
+    /// Generates a test for `fault`. A detected fault's cube holds only the inputs the test needs
+    /// ([`Justifier`]) and is re-simulated first; a cube that does not detect its fault is a bug
+    /// and comes back as [`SatError::SimulationMismatch`].
     pub fn generate(&mut self, fault: FaultId) -> Result<TestOutcome, SatError> {
-        if fault.site().index() >= self.universe.num_sites() {
-            return Err(SatError::UnknownFault(fault.0));
-        }
-        let mut counting = Counting { sink: &mut self.solver, variables: 0, clauses: 0 };
-        let miter = self.miters.encode(
-            &mut counting,
-            self.circuit,
-            self.universe,
-            self.encoder,
-            &self.good,
-            fault,
-        );
-        let (variables, clauses) = (counting.variables, counting.clauses);
-        self.stats.variables += variables;
-        self.stats.clauses += clauses;
-        let Some(miter) = miter else {
-            self.stats.untestable_structural += 1;
-            return Ok(TestOutcome::Untestable);
-        };
-        self.stats.sat_calls += 1;
-        let result = self.solver.solve(&[miter.activation], self.conflict_limit);
-        // Read the model before the next clause invalidates it.
-        let cube = match result {
-            SolveResult::Sat => Some(self.cube_from_model(&miter)),
-            _ => None,
-        };
-        self.solver.add_clause(&[!miter.activation]);
-        self.stats.clauses += 1;
-        self.dead_vars += variables;
-        if self.rebuild_ratio > 0 && self.dead_vars > self.rebuild_ratio * self.good_vars.max(64) {
-            self.rebuild();
-        }
-        match (result, cube) {
-            (SolveResult::Unsat, _) => {
+        let limit = self.conflict_limit;
+        match self.attempt(fault, None, limit)? {
+            Attempt::Structural => {
+                self.stats.untestable_structural += 1;
+                Ok(TestOutcome::Untestable)
+            }
+            Attempt::Unsat => {
                 self.stats.untestable_by_sat += 1;
                 Ok(TestOutcome::Untestable)
             }
-            (SolveResult::Unknown, _) | (SolveResult::Sat, None) => {
+            Attempt::Unknown => {
                 self.stats.aborted += 1;
                 Ok(TestOutcome::Aborted)
             }
-            (SolveResult::Sat, Some(cube)) => {
-                let detections = self.simulator.run(&cube.to_patterns(), &[fault]);
-                if detections.first_detection.first().copied().flatten().is_none() {
-                    return Err(SatError::SimulationMismatch {
-                        fault: self.universe.fault_name(self.circuit, fault),
-                        cube: cube.to_string(),
-                    });
-                }
+            Attempt::Detected(cube) => {
                 self.stats.detected += 1;
                 Ok(TestOutcome::Detected(cube))
             }
         }
     }
 
-    /// The model's values on the inputs that one detecting output depends on; X elsewhere.
-    fn cube_from_model(&mut self, miter: &FaultMiter) -> Cube {
-        let circuit = self.circuit;
-        let mut values = vec![Logic::X; circuit.num_inputs()];
-        // The difference clause makes some output literal true; its fanin cone holds the site, so
-        // the inputs of that cone decide both the good and the faulty value there.
-        let observed = miter
-            .output_differs
-            .iter()
-            .find(|&&(_, d)| self.solver.value(d))
-            .or(miter.output_differs.first());
-        let Some(&(entry, _)) = observed else {
-            return Cube { values };
-        };
-        let root = circuit.outputs()[entry as usize];
-        let mut stack = vec![root];
-        let mut visited = vec![root];
-        self.support_stamp[root.index()] = true;
-        while let Some(node) = stack.pop() {
-            if node.index() < circuit.num_inputs() {
-                values[node.index()] = if self.solver.value(self.good[node.index()].one) {
-                    Logic::One
-                } else {
-                    Logic::Zero
-                };
+    /// A test for `fault` that keeps every care bit of `base`: `base` with more inputs
+    /// specified, so that it detects `fault` as well as whatever `base` detected (three-valued
+    /// simulation is monotone). `None` when the solver finds none within `conflict_limit`, which
+    /// proves nothing about the fault on its own. This is the step of dynamic compaction.
+    pub fn extend(
+        &mut self,
+        fault: FaultId,
+        base: &Cube,
+        conflict_limit: Option<u32>,
+    ) -> Result<Option<Cube>, SatError> {
+        self.stats.extend_calls += 1;
+        match self.attempt(fault, Some(base), conflict_limit)? {
+            Attempt::Detected(cube) => {
+                self.stats.extended += 1;
+                Ok(Some(cube))
             }
-            for &f in circuit.fanin(node) {
-                if !self.support_stamp[f.index()] {
-                    self.support_stamp[f.index()] = true;
-                    stack.push(f);
-                    visited.push(f);
+            _ => Ok(None),
+        }
+    }
+
+    /// One solver call for `fault` under the care bits of `base`, the answer justified, merged
+    /// with `base` and re-simulated.
+    fn attempt(
+        &mut self,
+        fault: FaultId,
+        base: Option<&Cube>,
+        conflict_limit: Option<u32>,
+    ) -> Result<Attempt, SatError> {
+        if fault.site().index() >= self.universe.num_sites() {
+            return Err(SatError::UnknownFault(fault.0));
+        }
+        if !self.miters.prepare(self.circuit, self.universe, fault) {
+            return Ok(Attempt::Structural);
+        }
+        // The instance: the good fanin cone of the fault's cone (and of the site, which a
+        // primary-output branch reads directly).
+        let site = self.universe.site(fault.site()).net;
+        self.good.search(self.circuit, self.miters.cone().iter().copied().chain([site]));
+        let wanted = self.good.instance.len() as u64;
+        if self.rebuild_ratio > 0
+            && self.good.vars + self.dead_vars > self.rebuild_ratio * wanted.max(64)
+        {
+            self.rebuild();
+        }
+        let mut counting = Counting { sink: &mut self.solver, variables: 0, clauses: 0 };
+        let good_before = self.good.vars;
+        self.good.encode_missing(&mut counting, self.circuit, self.encoder);
+        let good_added = self.good.vars - good_before;
+        let miter = self.miters.encode_prepared(
+            &mut counting,
+            self.circuit,
+            self.universe,
+            self.encoder,
+            &self.good.rails,
+            fault,
+        );
+        let (variables, clauses) = (counting.variables, counting.clauses);
+        self.stats.variables += variables;
+        self.stats.clauses += clauses;
+        let miter_vars = variables - good_added;
+        self.assumptions.clear();
+        self.assumptions.push(miter.activation);
+        if let Some(base) = base {
+            for (i, &v) in base.values.iter().enumerate() {
+                // Inputs outside the instance cannot matter to this fault.
+                if v != Logic::X && self.good.encoded[i] {
+                    self.assumptions.push(self.good.rails[i].is(v == Logic::One));
                 }
             }
         }
-        for node in visited {
-            self.support_stamp[node.index()] = false;
+        self.stats.sat_calls += 1;
+        let before = self.solver.conflicts();
+        let result = self.solver.solve(&self.assumptions, conflict_limit);
+        self.stats.sat_conflicts += self.solver.conflicts().saturating_sub(before);
+        // Read the model before the next clause invalidates it.
+        let vector: Option<Vec<Logic>> = (result == SolveResult::Sat).then(|| {
+            (0..self.circuit.num_inputs())
+                .map(|i| {
+                    if self.good.encoded[i] {
+                        if self.solver.value(self.good.rails[i].one) {
+                            Logic::One
+                        } else {
+                            Logic::Zero
+                        }
+                    } else {
+                        match base.map(|b| b.values[i]) {
+                            Some(Logic::One) => Logic::One,
+                            _ => Logic::Zero,
+                        }
+                    }
+                })
+                .collect()
+        });
+        self.solver.add_clause(&[!miter.activation]);
+        self.stats.clauses += 1;
+        self.dead_vars += miter_vars;
+        match (result, vector) {
+            (SolveResult::Unsat, _) => Ok(Attempt::Unsat),
+            (SolveResult::Sat, Some(vector)) => {
+                let mismatch = |cube: &[Logic]| SatError::SimulationMismatch {
+                    fault: self.universe.fault_name(self.circuit, fault),
+                    cube: Cube { values: cube.to_vec() }.to_string(),
+                };
+                let Some(mut values) =
+                    self.justifier.justify(self.circuit, self.universe, fault, &vector)
+                else {
+                    return Err(mismatch(&vector));
+                };
+                if let Some(base) = base {
+                    for (v, &b) in values.iter_mut().zip(&base.values) {
+                        if b != Logic::X {
+                            *v = b;
+                        }
+                    }
+                }
+                let cube = Cube { values };
+                let detections = self.simulator.run(&cube.to_patterns(), &[fault]);
+                if detections.first_detection.first().copied().flatten().is_none() {
+                    return Err(mismatch(&cube.values));
+                }
+                Ok(Attempt::Detected(cube))
+            }
+            _ => Ok(Attempt::Unknown),
         }
-        Cube { values }
     }
 }

@@ -91,6 +91,48 @@ pub struct FaultSimResult {
     pub stats: SimStats,
 }
 
+/// One bit per fault and pattern: which patterns detect which fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DetectionMatrix {
+    blocks: usize,
+    patterns: usize,
+    /// Fault-major: block `b` of fault `f` is `bits[f * blocks + b]`.
+    bits: Vec<u64>,
+}
+
+impl DetectionMatrix {
+    /// Number of patterns.
+    pub fn num_patterns(&self) -> usize {
+        self.patterns
+    }
+
+    /// Number of faults.
+    pub fn num_faults(&self) -> usize {
+        self.bits.len().checked_div(self.blocks).unwrap_or(0)
+    }
+
+    /// Whether pattern `pattern` detects fault `fault` (indices into the lists simulated).
+    pub fn detects(&self, fault: usize, pattern: PatternId) -> bool {
+        let p = pattern.index();
+        self.bits[fault * self.blocks + p / 64] >> (p % 64) & 1 == 1
+    }
+
+    /// The patterns that detect fault `fault`, in order.
+    pub fn detecting(&self, fault: usize) -> impl Iterator<Item = PatternId> + '_ {
+        let row = &self.bits[fault * self.blocks..(fault + 1) * self.blocks];
+        row.iter().enumerate().flat_map(|(b, &word)| {
+            let mut word = word;
+            std::iter::from_fn(move || {
+                (word != 0).then(|| {
+                    let bit = word.trailing_zeros();
+                    word &= word - 1;
+                    PatternId((b * 64) as u32 + bit)
+                })
+            })
+        })
+    }
+}
+
 /// A fault simulator for one circuit and fault universe.
 #[derive(Debug)]
 pub struct FaultSimulator<'u> {
@@ -267,17 +309,38 @@ impl<'u> FaultSimulator<'u> {
     /// input), on the current rayon thread pool unless [`FaultSimulator::with_threads`] says
     /// otherwise.
     pub fn run(&self, patterns: &PatternSet, faults: &[FaultId]) -> FaultSimResult {
+        self.on_pool(|| self.run_here(patterns, faults, self.dropping, None))
+    }
+
+    /// Which patterns detect which fault: every fault meets every pattern (no dropping), and
+    /// the answer is one bit per fault and pattern. This is what set-cover compaction needs.
+    pub fn detection_matrix(&self, patterns: &PatternSet, faults: &[FaultId]) -> DetectionMatrix {
+        let blocks = patterns.num_blocks();
+        let mut matrix = DetectionMatrix { blocks, patterns: patterns.len(), bits: Vec::new() };
+        matrix.bits.resize(faults.len() * blocks, 0);
+        self.on_pool(|| self.run_here(patterns, faults, false, Some(&mut matrix)));
+        matrix
+    }
+
+    /// Runs `work` on the simulator's own pool, if it has one.
+    fn on_pool<T: Send>(&self, work: impl FnOnce() -> T + Send) -> T {
         if let Some(threads) = self.threads {
             // A pool that cannot start (no threads available) leaves the current pool to do the
             // work: same result, only slower.
             if let Ok(pool) = rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
-                return pool.install(|| self.run_here(patterns, faults));
+                return pool.install(work);
             }
         }
-        self.run_here(patterns, faults)
+        work()
     }
 
-    fn run_here(&self, patterns: &PatternSet, faults: &[FaultId]) -> FaultSimResult {
+    fn run_here(
+        &self,
+        patterns: &PatternSet,
+        faults: &[FaultId],
+        dropping: bool,
+        mut matrix: Option<&mut DetectionMatrix>,
+    ) -> FaultSimResult {
         assert_eq!(patterns.width(), self.graph.num_inputs, "one signal per circuit input");
         let threads = rayon::current_num_threads().max(1);
         let scratch: Vec<Mutex<Scratch>> =
@@ -342,13 +405,18 @@ impl<'u> FaultSimulator<'u> {
                 let f = f as usize;
                 for w in 0..WIDTH {
                     let word = mask.word(w);
+                    if let Some(matrix) = matrix.as_deref_mut() {
+                        if word != 0 {
+                            matrix.bits[f * matrix.blocks + group * WIDTH + w] = word;
+                        }
+                    }
                     if word != 0 && first[f] == u32::MAX {
                         first[f] = ((group * WIDTH + w) * 64) as u32 + word.trailing_zeros();
                     }
                     counts[f] += word.count_ones();
                 }
             }
-            if self.dropping {
+            if dropping {
                 active.retain(|&f| first[f as usize] == u32::MAX);
             }
         }
@@ -363,7 +431,7 @@ impl<'u> FaultSimulator<'u> {
                 .into_iter()
                 .map(|p| (p != u32::MAX).then_some(PatternId(p)))
                 .collect(),
-            detection_counts: (!self.dropping).then_some(counts),
+            detection_counts: (!dropping).then_some(counts),
             stats,
         }
     }

@@ -1,0 +1,243 @@
+//! `atpg run`: generates stuck-at test patterns for a design.
+//!
+//! Runs the flow of `atpg::flow` (random patterns, SAT-based test generation with dynamic
+//! compaction, a second pass for aborted faults, fill, static compaction, self-check) and writes
+//! the patterns (`--text`: the text format), the JSON report (`--report`) and a summary on
+//! stdout. The output is the same for a given `--seed` whatever `--threads` says. A progress bar
+//! is drawn on stderr when it is a terminal.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use atpg::flow::{self, Compaction, Fill, FlowOptions, FlowResult, Phase, Progress};
+use atpg::patterns::text::write_patterns;
+use atpg::report::RunReport;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+use super::output::{print_json, write_atomically};
+use super::DesignArgs;
+
+/// Generate stuck-at test patterns: every fault detected or proven untestable.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    design: DesignArgs,
+    /// Write the patterns in the text format to this file.
+    #[arg(long, value_name = "OUT.txt")]
+    text: Option<PathBuf>,
+    /// Write the JSON report to this file.
+    #[arg(long, value_name = "OUT.json")]
+    report: Option<PathBuf>,
+    /// Print the JSON report on stdout instead of the summary.
+    #[arg(long)]
+    json: bool,
+    /// Seed of random patterns and random fill.
+    #[arg(long, default_value_t = FlowOptions::default().seed)]
+    seed: u64,
+    /// Worker threads for fault simulation (default: one per core). Results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// SAT conflicts per fault before it is set aside for the second pass.
+    #[arg(long, default_value_t = FlowOptions::default().abort_limit)]
+    abort_limit: u32,
+    /// SAT conflicts per fault in the second pass over aborted faults (0: no second pass).
+    #[arg(long, default_value_t = FlowOptions::default().retry_limit)]
+    retry_limit: u32,
+    /// Compaction effort.
+    #[arg(long, value_enum, default_value_t = CompactArg::Fast)]
+    compact: CompactArg,
+    /// How unspecified inputs are filled.
+    #[arg(long, value_enum, default_value_t = FillArg::Random)]
+    fill: FillArg,
+    /// At most this many random patterns before test generation (0: none).
+    #[arg(long, default_value_t = FlowOptions::default().random_patterns)]
+    random_patterns: usize,
+}
+
+/// `--compact` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum CompactArg {
+    /// No dynamic or static compaction.
+    None,
+    /// Dynamic compaction with a modest budget, reverse-order static compaction.
+    Fast,
+    /// Large dynamic-compaction budget, reverse order, then set cover.
+    Max,
+}
+
+/// `--fill` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum FillArg {
+    /// Random values from the seed.
+    Random,
+    /// Zeros.
+    #[value(name = "0")]
+    Zero,
+    /// Ones.
+    #[value(name = "1")]
+    One,
+    /// The nearest specified value before it in input order.
+    Adjacent,
+}
+
+/// What `--json` and `--report` write: the flow's report and where the outputs went.
+#[derive(Debug, Serialize)]
+struct Report<'a> {
+    file: String,
+    text_file: Option<String>,
+    #[serde(flatten)]
+    run: &'a RunReport,
+    seconds_reading: f64,
+}
+
+/// Runs `atpg run`.
+pub fn run(args: &RunArgs) -> Result<()> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(threads) = args.threads {
+        anyhow::ensure!(threads > 0, "--threads must be at least 1");
+        pool = pool.num_threads(threads);
+    }
+    let pool = pool.build().context("starting the worker threads")?;
+    pool.install(|| generate(args))
+}
+
+fn generate(args: &RunArgs) -> Result<()> {
+    let start = Instant::now();
+    let netlist = args.design.read()?;
+    let circuit = netlist.levelize_with(&args.design.levelize_options())?;
+    let seconds_reading = start.elapsed().as_secs_f64();
+    let options = FlowOptions {
+        seed: args.seed,
+        abort_limit: args.abort_limit,
+        retry_limit: args.retry_limit,
+        compaction: match args.compact {
+            CompactArg::None => Compaction::None,
+            CompactArg::Fast => Compaction::Fast,
+            CompactArg::Max => Compaction::Max,
+        },
+        fill: match args.fill {
+            FillArg::Random => Fill::Random,
+            FillArg::Zero => Fill::Zero,
+            FillArg::One => Fill::One,
+            FillArg::Adjacent => Fill::Adjacent,
+        },
+        random_patterns: args.random_patterns,
+        ..FlowOptions::default()
+    };
+    let bar = Bar::new();
+    let result = flow::run(&circuit, &options, &bar)?;
+    bar.clear();
+
+    if let Some(path) = &args.text {
+        let header = header(&result);
+        let text = write_patterns(&circuit, &result.patterns, Some(&result.responses), &header);
+        write_atomically(path, text.as_bytes())?;
+    }
+    let report = Report {
+        file: args.design.file.display().to_string(),
+        text_file: args.text.as_ref().map(|p| p.display().to_string()),
+        run: &result.report,
+        seconds_reading,
+    };
+    if let Some(path) = &args.report {
+        let text = serde_json::to_string_pretty(&report)? + "\n";
+        write_atomically(path, text.as_bytes())?;
+    }
+    if args.json {
+        return print_json(&report);
+    }
+    let r = &result.report;
+    let line = |c: &atpg::report::FaultClassCounts| {
+        format!(
+            "{} faults: {} detected, {} untestable, {} aborted, {} undetected",
+            c.total, c.detected, c.untestable, c.aborted, c.undetected
+        )
+    };
+    println!("design       {} ({})", r.design, report.file);
+    println!("collapsed    {}", line(&r.faults));
+    println!("uncollapsed  {}", line(&r.faults_uncollapsed));
+    println!(
+        "coverage     {:.2}% fault, {:.2}% test, {:.2}% ATPG efficiency",
+        r.fault_coverage, r.test_coverage, r.atpg_efficiency
+    );
+    println!(
+        "patterns     {} ({} before compaction, {} random)",
+        r.patterns, r.patterns_before_compaction, r.patterns_random
+    );
+    println!(
+        "sat          {} calls, {} conflicts ({}, abort limit {})",
+        r.sat_calls, r.sat_conflicts, r.sat_backend, r.abort_limit
+    );
+    println!("seconds      {:.2} ({:.2} reading)", r.seconds.total, seconds_reading);
+    Ok(())
+}
+
+/// The header lines of the pattern file: the design and the fault summary.
+fn header(result: &FlowResult) -> Vec<(String, String)> {
+    let r = &result.report;
+    let f = &r.faults;
+    vec![
+        ("design".into(), r.design.clone()),
+        ("generator".into(), format!("atpg {} run --seed {}", env!("CARGO_PKG_VERSION"), r.seed)),
+        (
+            "faults".into(),
+            format!(
+                "{} collapsed: {} detected, {} untestable, {} aborted, {} undetected",
+                f.total, f.detected, f.untestable, f.aborted, f.undetected
+            ),
+        ),
+        (
+            "coverage".into(),
+            format!("{:.2}% fault, {:.2}% test", r.fault_coverage, r.test_coverage),
+        ),
+    ]
+}
+
+/// A progress bar on stderr (hidden when stderr is not a terminal).
+struct Bar {
+    bar: Mutex<ProgressBar>,
+}
+
+impl Bar {
+    fn new() -> Bar {
+        Bar { bar: Mutex::new(ProgressBar::hidden()) }
+    }
+
+    fn clear(&self) {
+        self.bar.lock().unwrap_or_else(|p| p.into_inner()).finish_and_clear();
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, phase: Phase, total: u64) {
+        let name = match phase {
+            Phase::Random => "random",
+            Phase::Deterministic => "sat",
+            Phase::Retry => "retry",
+            Phase::Compaction => "compact",
+        };
+        let bar = ProgressBar::new(total);
+        bar.set_style(
+            ProgressStyle::with_template("{prefix:>8} [{bar:30}] {pos}/{len} {msg} ({eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar.set_prefix(name);
+        bar.enable_steady_tick(Duration::from_millis(200));
+        *self.bar.lock().unwrap_or_else(|p| p.into_inner()) = bar;
+    }
+
+    fn update(&self, done: u64, detected: u64) {
+        let bar = self.bar.lock().unwrap_or_else(|p| p.into_inner());
+        bar.set_position(done);
+        bar.set_message(format!("{detected} detected"));
+    }
+
+    fn finish(&self) {
+        self.bar.lock().unwrap_or_else(|p| p.into_inner()).finish_and_clear();
+    }
+}

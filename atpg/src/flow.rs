@@ -1,0 +1,615 @@
+//! The stuck-at ATPG flow: from a circuit to a compact, fully graded pattern set.
+//!
+//! Phases, in order ([`run`]):
+//! 1. **Random patterns.** Groups of 256 random vectors are fault-simulated with fault dropping
+//!    against the collapsed fault list; the vectors that detect a new fault are kept. The phase
+//!    ends when a group detects fewer than [`FlowOptions::random_min_detections`] new faults (the
+//!    coverage curve has flattened) or after [`FlowOptions::random_patterns`] vectors.
+//! 2. **Deterministic patterns.** Each fault still undetected is given to the SAT engine
+//!    ([`TestGenerator`], conflict limit [`FlowOptions::abort_limit`]). A test cube found is
+//!    grown by dynamic compaction ([`Compaction`]): further undetected faults are tried in list
+//!    order, each solved under the cube's care bits as assumptions
+//!    ([`TestGenerator::extend`]), and every fault that fits adds its care bits. The cube is
+//!    then filled ([`Fill`]) and fault-simulated against every undetected fault, which drops all
+//!    the faults the pattern detects, not only those it was built for. UNSAT proves a fault
+//!    untestable.
+//! 3. **Second pass.** Faults that ran out of conflicts are tried again on a fresh solver with
+//!    [`FlowOptions::retry_limit`]; what still runs out is reported as aborted.
+//! 4. **Static compaction** ([`compact`]): reverse-order fault simulation, and for
+//!    [`Compaction::Max`] a set cover over the full detection matrix.
+//! 5. **Self-check.** The final patterns are simulated again from scratch: their expected
+//!    responses come from the good machine, and fault simulation of every collapsed fault must
+//!    find every fault the flow called detected, and none it proved untestable. A disagreement is
+//!    a bug and fails the run ([`FlowError::SelfCheck`]).
+//!
+//! Results are deterministic for a given seed: random vectors and random fill are drawn from the
+//! seed (the fill of pattern `k` from the seed and `k` alone), the SAT engine is deterministic,
+//! and fault simulation gives the same answer on any number of threads.
+
+pub mod compact;
+pub mod fill;
+
+use std::time::Instant;
+
+use netlist::{Circuit, GateKind, NodeId};
+
+pub use fill::Fill;
+
+use crate::fault::{CollapseMode, CollapsedFaults, FaultId, FaultUniverse};
+use crate::patterns::{Logic, PatternId, PatternSet};
+use crate::report::{percent, FaultClassCounts, PhaseSeconds, RunReport};
+use crate::sat::{Cube, SatError, TestGenerator, TestOutcome};
+use crate::sim::value::{eval_gate, SimValue, Word3};
+use crate::sim::{FaultSimulator, GoodSimulator};
+
+/// How hard to work at a small pattern set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compaction {
+    /// One pattern per targeted fault; no static compaction.
+    None,
+    /// Dynamic compaction with a modest budget per pattern, then reverse-order fault simulation.
+    #[default]
+    Fast,
+    /// A large dynamic-compaction budget, reverse-order fault simulation, then a set cover over
+    /// the full detection matrix.
+    Max,
+}
+
+impl Compaction {
+    /// Secondary faults tried per pattern in dynamic compaction.
+    fn attempts_per_pattern(self) -> usize {
+        match self {
+            Compaction::None => 0,
+            Compaction::Fast => 64,
+            Compaction::Max => 1024,
+        }
+    }
+
+    /// Conflict limit of each secondary fault's solver call.
+    fn extend_conflict_limit(self) -> u32 {
+        match self {
+            Compaction::None => 0,
+            Compaction::Fast => 100,
+            Compaction::Max => 1000,
+        }
+    }
+}
+
+impl std::fmt::Display for Compaction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Compaction::None => "none",
+            Compaction::Fast => "fast",
+            Compaction::Max => "max",
+        })
+    }
+}
+
+/// Settings of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowOptions {
+    /// Seed of the random vectors and the random fill.
+    pub seed: u64,
+    /// Conflict limit per fault in the deterministic phase.
+    pub abort_limit: u32,
+    /// Conflict limit of the second pass over aborted faults (0: no second pass).
+    pub retry_limit: u32,
+    /// Dynamic and static compaction effort.
+    pub compaction: Compaction,
+    /// How unspecified inputs are filled.
+    pub fill: Fill,
+    /// At most this many random vectors are simulated (0: no random phase).
+    pub random_patterns: usize,
+    /// The random phase ends at the first group of 256 vectors that detects fewer new faults.
+    pub random_min_detections: usize,
+}
+
+impl Default for FlowOptions {
+    fn default() -> Self {
+        FlowOptions {
+            seed: 1,
+            abort_limit: 1_000,
+            retry_limit: 100_000,
+            compaction: Compaction::Fast,
+            fill: Fill::Random,
+            random_patterns: 16_384,
+            random_min_detections: 16,
+        }
+    }
+}
+
+/// What the flow concluded about one fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FaultStatus {
+    /// The final pattern with this index detects it.
+    Detected(PatternId),
+    /// Proven untestable: no input vector detects it.
+    Untestable,
+    /// The SAT engine ran out of conflicts in both passes.
+    Aborted,
+    /// Not targeted (only before the deterministic phase has run).
+    Undetected,
+}
+
+/// The phases [`Progress`] hears about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Random patterns.
+    Random,
+    /// SAT test generation with dynamic compaction.
+    Deterministic,
+    /// The second pass over aborted faults.
+    Retry,
+    /// Static compaction and the final simulation.
+    Compaction,
+}
+
+/// Progress reports of a long run (the CLI draws a progress bar from them).
+pub trait Progress: Sync {
+    /// A phase starts with `total` steps (faults or vectors).
+    fn start(&self, _phase: Phase, _total: u64) {}
+    /// `done` steps of the current phase are done; `detected` collapsed faults are detected.
+    fn update(&self, _done: u64, _detected: u64) {}
+    /// The current phase is over.
+    fn finish(&self) {}
+}
+
+/// A [`Progress`] that ignores everything.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Silent;
+
+impl Progress for Silent {}
+
+/// Errors of a run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FlowError {
+    /// The SAT engine found a bug in itself (an answer that simulation does not confirm).
+    #[error(transparent)]
+    Sat(#[from] SatError),
+    /// The self-check disagreed with what the flow concluded: a bug.
+    #[error("bug: self-check failed: {0}")]
+    SelfCheck(String),
+}
+
+/// The outcome of a run.
+#[derive(Debug, Clone)]
+pub struct FlowResult {
+    /// The uncollapsed fault universe.
+    pub universe: FaultUniverse,
+    /// The collapsed fault list (equivalence classes) the flow targeted.
+    pub collapsed: CollapsedFaults,
+    /// Per entry of [`CollapsedFaults::faults`], what the flow concluded.
+    pub status: Vec<FaultStatus>,
+    /// The final, filled input vectors (primary inputs, then pseudo inputs).
+    pub patterns: PatternSet,
+    /// The good machine's response to each vector (primary outputs, then pseudo outputs).
+    pub responses: PatternSet,
+    /// The numbers of the run.
+    pub report: RunReport,
+}
+
+/// Runs the whole flow on `circuit` (on the current rayon thread pool).
+pub fn run(
+    circuit: &Circuit,
+    options: &FlowOptions,
+    progress: &dyn Progress,
+) -> Result<FlowResult, FlowError> {
+    let started = Instant::now();
+    let universe = FaultUniverse::new(circuit);
+    let collapsed = CollapsedFaults::new(circuit, &universe, CollapseMode::Equivalence);
+    let faults = collapsed.faults().to_vec();
+    let simulator = FaultSimulator::new(circuit, &universe);
+    let mut state = State {
+        circuit,
+        faults: &faults,
+        simulator: &simulator,
+        options,
+        status: vec![FaultStatus::Undetected; faults.len()],
+        patterns: PatternSet::new(circuit.num_inputs()),
+        detected: 0,
+        random_patterns: 0,
+        marks: vec![false; circuit.num_nodes()],
+        is_output: {
+            let mut is_output = vec![false; circuit.num_nodes()];
+            circuit.outputs().iter().for_each(|o| is_output[o.index()] = true);
+            is_output
+        },
+    };
+    let mut seconds = PhaseSeconds::default();
+
+    let t = Instant::now();
+    state.random_phase(progress);
+    seconds.random = t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let mut generator =
+        TestGenerator::new(circuit, &universe).with_conflict_limit(Some(options.abort_limit));
+    let order: Vec<usize> = (0..faults.len()).collect();
+    let aborted =
+        state.deterministic_phase(&mut generator, &order, Phase::Deterministic, progress)?;
+    let mut stats = generator.stats();
+    seconds.deterministic = t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    if !aborted.is_empty() && options.retry_limit > 0 {
+        let mut retry =
+            TestGenerator::new(circuit, &universe).with_conflict_limit(Some(options.retry_limit));
+        for &f in &aborted {
+            if state.status[f] == FaultStatus::Aborted {
+                state.status[f] = FaultStatus::Undetected;
+            }
+        }
+        state.deterministic_phase(&mut retry, &aborted, Phase::Retry, progress)?;
+        let more = retry.stats();
+        stats.sat_calls += more.sat_calls;
+        stats.sat_conflicts += more.sat_conflicts;
+        stats.extend_calls += more.extend_calls;
+        stats.extended += more.extended;
+    }
+    seconds.retry = t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    progress.start(Phase::Compaction, 1);
+    let before_compaction = state.patterns.len();
+    let detected: Vec<FaultId> = faults
+        .iter()
+        .zip(&state.status)
+        .filter(|(_, s)| matches!(s, FaultStatus::Detected(_)))
+        .map(|(&f, _)| f)
+        .collect();
+    let keep = match options.compaction {
+        Compaction::None => (0..state.patterns.len()).collect(),
+        Compaction::Fast => compact::reverse_order(&simulator, &state.patterns, &detected),
+        Compaction::Max => {
+            let first = compact::reverse_order(&simulator, &state.patterns, &detected);
+            let reduced = compact::select(&state.patterns, &first);
+            let cover = compact::set_cover(&simulator, &reduced, &detected);
+            cover.iter().map(|&k| first[k]).collect()
+        }
+    };
+    let patterns = compact::select(&state.patterns, &keep);
+    progress.finish();
+    seconds.compaction = t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let responses = GoodSimulator::new(circuit).simulate(&patterns);
+    let status = self_check(circuit, &universe, &faults, &state.status, &simulator, &patterns)?;
+    seconds.final_simulation = t.elapsed().as_secs_f64();
+    seconds.total = started.elapsed().as_secs_f64();
+
+    let counts = FaultClassCounts::from_statuses(&status);
+    let mut per_class = vec![FaultStatus::Undetected; collapsed.num_classes()];
+    for (&f, &s) in faults.iter().zip(&status) {
+        per_class[collapsed.class_of(f)] = s;
+    }
+    let uncollapsed = FaultClassCounts::from_statuses(&collapsed.expand(&per_class));
+    let report = RunReport {
+        design: circuit.name().to_string(),
+        model: "stuck-at",
+        fault_coverage: percent(counts.detected, counts.total),
+        test_coverage: percent(counts.detected, counts.total - counts.untestable),
+        atpg_efficiency: percent(counts.detected + counts.untestable, counts.total),
+        faults: counts,
+        faults_uncollapsed: uncollapsed,
+        patterns: patterns.len(),
+        patterns_before_compaction: before_compaction,
+        patterns_random: state.random_patterns,
+        seconds,
+        sat_calls: stats.sat_calls,
+        sat_conflicts: stats.sat_conflicts,
+        compaction_calls: stats.extend_calls,
+        compaction_hits: stats.extended,
+        seed: options.seed,
+        abort_limit: options.abort_limit,
+        compaction: options.compaction,
+        fill: options.fill,
+        sat_backend: generator.backend_name(),
+    };
+    Ok(FlowResult { universe, collapsed, status, patterns, responses, report })
+}
+
+/// The flow's working state: the statuses and the patterns so far.
+struct State<'a, 'u> {
+    circuit: &'a Circuit,
+    faults: &'a [FaultId],
+    simulator: &'a FaultSimulator<'u>,
+    options: &'a FlowOptions,
+    status: Vec<FaultStatus>,
+    patterns: PatternSet,
+    detected: u64,
+    random_patterns: usize,
+    /// Scratch of [`x_path`]: per node, whether the search has reached it.
+    marks: Vec<bool>,
+    /// Per node, whether some output entry observes it.
+    is_output: Vec<bool>,
+}
+
+/// Random vectors per group of the random phase.
+const RANDOM_GROUP: usize = 256;
+
+impl State<'_, '_> {
+    /// Fault indices not yet detected or proven untestable.
+    fn open_faults(&self) -> Vec<usize> {
+        (0..self.faults.len())
+            .filter(|&f| matches!(self.status[f], FaultStatus::Undetected | FaultStatus::Aborted))
+            .collect()
+    }
+
+    fn random_phase(&mut self, progress: &dyn Progress) {
+        let width = self.circuit.num_inputs();
+        let groups = self.options.random_patterns.div_ceil(RANDOM_GROUP);
+        progress.start(Phase::Random, (groups * RANDOM_GROUP) as u64);
+        for group in 0..groups {
+            let open = self.open_faults();
+            if open.is_empty() {
+                break;
+            }
+            let seed = self.options.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ group as u64;
+            let vectors = PatternSet::random(width, RANDOM_GROUP, seed);
+            let list: Vec<FaultId> = open.iter().map(|&f| self.faults[f]).collect();
+            let result = self.simulator.run(&vectors, &list);
+            // Keep the vectors that detect some fault first, renumbered in order.
+            let mut first: Vec<Option<PatternId>> = vec![None; RANDOM_GROUP];
+            let mut useful = vec![false; RANDOM_GROUP];
+            for p in result.first_detection.iter().flatten() {
+                useful[p.index()] = true;
+            }
+            for (p, slot) in first.iter_mut().enumerate() {
+                if useful[p] {
+                    let id = PatternId(p as u32);
+                    *slot = Some(self.patterns.push_with(|i| vectors.get(id, i)));
+                    self.random_patterns += 1;
+                }
+            }
+            let mut new = 0;
+            for (&f, d) in open.iter().zip(&result.first_detection) {
+                if let Some(p) = d {
+                    self.status[f] = FaultStatus::Detected(first[p.index()].expect("kept above"));
+                    new += 1;
+                }
+            }
+            self.detected += new as u64;
+            progress.update(((group + 1) * RANDOM_GROUP) as u64, self.detected);
+            if new < self.options.random_min_detections {
+                break;
+            }
+        }
+        progress.finish();
+    }
+
+    /// Targets the faults of `order` that are still undetected; returns those that ran out of
+    /// conflicts.
+    fn deterministic_phase(
+        &mut self,
+        generator: &mut TestGenerator<'_>,
+        order: &[usize],
+        phase: Phase,
+        progress: &dyn Progress,
+    ) -> Result<Vec<usize>, FlowError> {
+        progress.start(phase, order.len() as u64);
+        let mut aborted = Vec::new();
+        let mut good = Vec::new();
+        for (k, &target) in order.iter().enumerate() {
+            if k % 16 == 0 {
+                progress.update(k as u64, self.detected);
+            }
+            if self.status[target] != FaultStatus::Undetected {
+                continue;
+            }
+            match generator.generate(self.faults[target])? {
+                TestOutcome::Untestable => self.status[target] = FaultStatus::Untestable,
+                TestOutcome::Aborted => {
+                    self.status[target] = FaultStatus::Aborted;
+                    aborted.push(target);
+                }
+                TestOutcome::Detected(cube) => {
+                    let cube = self.grow(generator, cube, &order[k + 1..], &mut good)?;
+                    self.commit(cube, target)?;
+                }
+            }
+        }
+        progress.finish();
+        Ok(aborted)
+    }
+
+    /// Dynamic compaction: adds the undetected faults of `candidates` that the solver can fit
+    /// into `cube` without changing its care bits.
+    fn grow(
+        &mut self,
+        generator: &mut TestGenerator<'_>,
+        mut cube: Cube,
+        candidates: &[usize],
+        good: &mut Vec<Word3>,
+    ) -> Result<Cube, FlowError> {
+        let budget = self.options.compaction.attempts_per_pattern();
+        let limit = Some(self.options.compaction.extend_conflict_limit());
+        let width = self.circuit.num_inputs();
+        let universe = generator.universe();
+        let mut tried = 0;
+        simulate_cube(self.circuit, &cube, good);
+        for &c in candidates {
+            if tried >= budget || cube.care_count() == width {
+                break;
+            }
+            if self.status[c] != FaultStatus::Undetected {
+                continue;
+            }
+            let fault = self.faults[c];
+            // A fault whose site the cube already holds at the stuck value cannot be activated.
+            let site = universe.site(fault.site()).net;
+            if good[site.index()] == Word3::constant(fault.kind().stuck_value()) {
+                continue;
+            }
+            if !x_path(self.circuit, universe, fault, good, &mut self.marks, &self.is_output) {
+                continue;
+            }
+            tried += 1;
+            if let Some(grown) = generator.extend(fault, &cube, limit)? {
+                cube = grown;
+                simulate_cube(self.circuit, &cube, good);
+            }
+        }
+        Ok(cube)
+    }
+
+    /// Fills `cube`, appends it to the patterns and drops every open fault it detects; the
+    /// fault it was made for must be one of them.
+    fn commit(&mut self, cube: Cube, target: usize) -> Result<(), FlowError> {
+        let mut values = cube.values().to_vec();
+        fill::fill(&mut values, self.options.fill, self.options.seed, self.patterns.len() as u64);
+        let mut one = PatternSet::new(values.len());
+        one.push(&values);
+        let open = self.open_faults();
+        let list: Vec<FaultId> = open.iter().map(|&f| self.faults[f]).collect();
+        let result = self.simulator.run(&one, &list);
+        let id = self.patterns.push(&values);
+        for (&f, d) in open.iter().zip(&result.first_detection) {
+            if d.is_some() {
+                self.status[f] = FaultStatus::Detected(id);
+                self.detected += 1;
+            }
+        }
+        if self.status[target] != FaultStatus::Detected(id) {
+            return Err(FlowError::SelfCheck(format!(
+                "the filled pattern for fault {} does not detect it",
+                self.faults[target].0
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Three-valued good values of every node for `cube`.
+fn simulate_cube(circuit: &Circuit, cube: &Cube, values: &mut Vec<Word3>) {
+    values.clear();
+    values.extend(cube.values().iter().map(|v| match v {
+        Logic::Zero => Word3::ZERO,
+        Logic::One => Word3::ONE,
+        Logic::X => Word3::X,
+    }));
+    for node in circuit.nodes().skip(circuit.num_inputs()) {
+        let fanin = circuit.fanin(node);
+        let value = eval_gate(circuit.kind(node), fanin.len(), |p| values[fanin[p].index()]);
+        values.push(value);
+    }
+}
+
+/// Whether the fault effect of `fault` could still reach an output under the good values `good`
+/// of a cube: a path from the site along which no gate has a side input at a known controlling
+/// value (an X-path). Without one, no extension of the cube detects the fault, and the solver
+/// need not be asked.
+fn x_path(
+    circuit: &Circuit,
+    universe: &FaultUniverse,
+    fault: FaultId,
+    good: &[Word3],
+    marks: &mut [bool],
+    is_output: &[bool],
+) -> bool {
+    use crate::fault::{Injection, Read};
+    let mut stack: Vec<(NodeId, Option<NodeId>)> = Vec::new();
+    match universe.injection(fault.site()) {
+        Injection::Node(n) => stack.push((n, None)),
+        Injection::Reads(reads) => {
+            for read in reads {
+                match *read {
+                    Read::Output(_) => return true,
+                    Read::Pin { gate, .. } => {
+                        let from = universe.site(fault.site()).net;
+                        stack.push((gate, Some(from)));
+                    }
+                }
+            }
+        }
+    }
+    let mut visited = Vec::new();
+    let mut found = false;
+    while let Some((node, from)) = stack.pop() {
+        if marks[node.index()] {
+            continue;
+        }
+        if let Some(from) = from {
+            if blocks(circuit, node, from, good) {
+                continue;
+            }
+        }
+        marks[node.index()] = true;
+        visited.push(node);
+        if is_output[node.index()] {
+            found = true;
+            break;
+        }
+        for &reader in circuit.fanout(node) {
+            if !marks[reader.index()] {
+                stack.push((reader, Some(node)));
+            }
+        }
+    }
+    for node in visited {
+        marks[node.index()] = false;
+    }
+    found
+}
+
+/// Whether gate `gate` stops a fault effect arriving on its input `from`: another input holds
+/// the gate's controlling value, or a multiplexer's known select picks another data input.
+fn blocks(circuit: &Circuit, gate: NodeId, from: NodeId, good: &[Word3]) -> bool {
+    let fanin = circuit.fanin(gate);
+    let side_at = |value: Word3| fanin.iter().any(|&f| f != from && good[f.index()] == value);
+    match circuit.kind(gate) {
+        GateKind::And | GateKind::Nand => side_at(Word3::ZERO),
+        GateKind::Or | GateKind::Nor => side_at(Word3::ONE),
+        GateKind::Mux => {
+            let select = good[fanin[0].index()];
+            if fanin[0] == from {
+                // Through the select: equal known data inputs hide it.
+                let (d0, d1) = (good[fanin[1].index()], good[fanin[2].index()]);
+                d0 == d1 && d0 != Word3::X
+            } else if select == Word3::ZERO {
+                fanin[1] != from
+            } else if select == Word3::ONE {
+                fanin[2] != from
+            } else {
+                false
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Grades `patterns` from scratch against every fault and checks the result against what the
+/// flow concluded; returns the final statuses (detections numbered in `patterns`).
+fn self_check(
+    circuit: &Circuit,
+    universe: &FaultUniverse,
+    faults: &[FaultId],
+    claimed: &[FaultStatus],
+    simulator: &FaultSimulator<'_>,
+    patterns: &PatternSet,
+) -> Result<Vec<FaultStatus>, FlowError> {
+    let result = simulator.run(patterns, faults);
+    let mut status = Vec::with_capacity(faults.len());
+    for ((&fault, &claim), &found) in faults.iter().zip(claimed).zip(&result.first_detection) {
+        let name = || universe.fault_name(circuit, fault);
+        status.push(match (claim, found) {
+            (FaultStatus::Untestable, Some(p)) => {
+                return Err(FlowError::SelfCheck(format!(
+                    "fault {} was proven untestable but pattern {} detects it",
+                    name(),
+                    p.0
+                )))
+            }
+            (FaultStatus::Detected(_), None) => {
+                return Err(FlowError::SelfCheck(format!(
+                    "fault {} was detected before compaction but no final pattern detects it",
+                    name()
+                )))
+            }
+            (_, Some(p)) => FaultStatus::Detected(p),
+            (other, None) => other,
+        });
+    }
+    Ok(status)
+}

@@ -1,0 +1,335 @@
+//! Test cube minimisation by backward justification.
+//!
+//! A SAT model assigns every input, but a test needs far fewer: the inputs that keep the fault
+//! effect on one path to an output, and the side inputs of that path at the values the path
+//! needs. Fewer care bits leave more room for dynamic compaction (more faults per pattern) and for
+//! the fill.
+//!
+//! Given a fully specified vector that detects a fault, [`Justifier::justify`] simulates the good
+//! machine and the faulty machine (the fault's fanout cone only) three-valued, picks the output
+//! where the fault is seen that has the lowest level, and walks back from it in reverse
+//! topological order. A node whose value is required in one machine asks, of its gate:
+//! - AND/NAND with some input at 0 (OR/NOR with some input at 1): one such controlling input;
+//!   an input already required in the same machine is preferred, then the one of lowest level;
+//! - a multiplexer with a known select: the select and the selected data input; with an unknown
+//!   select (its output known by consensus): both data inputs;
+//! - any other gate (XOR, XNOR, non-controlled AND/OR, buffers, inverters): every input;
+//! - constants and the stuck value itself: nothing.
+//!
+//! In the faulty machine a gate input that reads the fault is the stuck constant (nothing to
+//! require), a fanin inside the cone is required in the faulty machine, and any other fanin is
+//! the good value (required in the good machine). The inputs required in the good machine form
+//! the cube. Three-valued simulation is monotone and every required node keeps its value once
+//! its justification is fixed, so the cube detects the fault in three-valued simulation with
+//! every other input X; callers still re-simulate it.
+
+use std::collections::BinaryHeap;
+
+use netlist::{Circuit, GateKind, NodeId};
+
+use crate::fault::{FaultId, FaultUniverse, Injection, Read};
+use crate::patterns::Logic;
+use crate::sim::value::{eval_gate, SimValue, Word3};
+
+/// Required in the good machine.
+const GOOD: u8 = 1;
+/// Required in the faulty machine.
+const FAULTY: u8 = 2;
+
+/// Scratch space for justifying cubes of one circuit.
+#[derive(Debug)]
+pub struct Justifier {
+    good: Vec<Word3>,
+    faulty: Vec<Word3>,
+    /// Per node, the fault (epoch) whose cone it was last in.
+    cone_stamp: Vec<u32>,
+    epoch: u32,
+    cone: Vec<NodeId>,
+    need: Vec<u8>,
+    queue: BinaryHeap<u32>,
+    touched: Vec<u32>,
+}
+
+/// A three-valued value as a word with every lane equal.
+fn word(value: Logic) -> Word3 {
+    match value {
+        Logic::Zero => Word3::ZERO,
+        Logic::One => Word3::ONE,
+        Logic::X => Word3::X,
+    }
+}
+
+fn logic(value: Word3) -> Logic {
+    if value == Word3::ONE {
+        Logic::One
+    } else if value == Word3::ZERO {
+        Logic::Zero
+    } else {
+        Logic::X
+    }
+}
+
+impl Justifier {
+    /// Scratch space for `circuit`.
+    pub fn new(circuit: &Circuit) -> Justifier {
+        let n = circuit.num_nodes();
+        Justifier {
+            good: vec![Word3::X; n],
+            faulty: vec![Word3::X; n],
+            cone_stamp: vec![0; n],
+            epoch: 0,
+            cone: Vec::new(),
+            need: vec![0; n],
+            queue: BinaryHeap::new(),
+            touched: Vec::new(),
+        }
+    }
+
+    fn in_cone(&self, node: NodeId) -> bool {
+        self.cone_stamp[node.index()] == self.epoch
+    }
+
+    /// The good value of every node for `vector` (one value per circuit input).
+    fn simulate_good(&mut self, circuit: &Circuit, vector: &[Logic]) {
+        for (i, &v) in vector.iter().enumerate() {
+            self.good[i] = word(v);
+        }
+        for node in circuit.nodes().skip(circuit.num_inputs()) {
+            let fanin = circuit.fanin(node);
+            self.good[node.index()] =
+                eval_gate(circuit.kind(node), fanin.len(), |p| self.good[fanin[p].index()]);
+        }
+    }
+
+    /// The fault's cone and the faulty values in it; returns the output entries the fault reads
+    /// directly.
+    fn simulate_faulty<'u>(
+        &mut self,
+        circuit: &Circuit,
+        injection: Injection<'u>,
+        stuck: Word3,
+    ) -> Vec<u32> {
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            self.cone_stamp.iter_mut().for_each(|s| *s = u32::MAX);
+            self.epoch = 1;
+        }
+        self.cone.clear();
+        let mut output_reads = Vec::new();
+        match injection {
+            Injection::Node(n) => {
+                self.cone_stamp[n.index()] = self.epoch;
+                self.cone.push(n);
+            }
+            Injection::Reads(reads) => {
+                for read in reads {
+                    match *read {
+                        Read::Pin { gate, .. } => {
+                            if !self.in_cone(gate) {
+                                self.cone_stamp[gate.index()] = self.epoch;
+                                self.cone.push(gate);
+                            }
+                        }
+                        Read::Output(j) => output_reads.push(j),
+                    }
+                }
+            }
+        }
+        let mut next = 0;
+        while next < self.cone.len() {
+            let node = self.cone[next];
+            next += 1;
+            for &reader in circuit.fanout(node) {
+                if !self.in_cone(reader) {
+                    self.cone_stamp[reader.index()] = self.epoch;
+                    self.cone.push(reader);
+                }
+            }
+        }
+        self.cone.sort_unstable();
+        for i in 0..self.cone.len() {
+            let node = self.cone[i];
+            let value = match injection {
+                Injection::Node(n) if n == node => stuck,
+                _ => {
+                    let fanin = circuit.fanin(node);
+                    eval_gate(circuit.kind(node), fanin.len(), |p| {
+                        self.faulty_input(injection, stuck, node, p as u32, fanin[p])
+                    })
+                }
+            };
+            self.faulty[node.index()] = value;
+        }
+        output_reads
+    }
+
+    /// What pin `pin` of `gate` (reading `fanin`) sees in the faulty machine.
+    fn faulty_input(
+        &self,
+        injection: Injection<'_>,
+        stuck: Word3,
+        gate: NodeId,
+        pin: u32,
+        fanin: NodeId,
+    ) -> Word3 {
+        if is_forced(injection, gate, pin) {
+            stuck
+        } else if self.in_cone(fanin) {
+            self.faulty[fanin.index()]
+        } else {
+            self.good[fanin.index()]
+        }
+    }
+
+    fn require(&mut self, node: NodeId, machine: u8) {
+        let need = &mut self.need[node.index()];
+        if *need == 0 {
+            self.queue.push(node.0);
+            self.touched.push(node.0);
+        }
+        *need |= machine;
+    }
+
+    /// The inputs of `vector` (one value per circuit input, every one known) that suffice to
+    /// detect `fault`, the others X; `None` when `vector` does not detect it.
+    pub fn justify(
+        &mut self,
+        circuit: &Circuit,
+        universe: &FaultUniverse,
+        fault: FaultId,
+        vector: &[Logic],
+    ) -> Option<Vec<Logic>> {
+        let injection = universe.injection(fault.site());
+        let stuck = Word3::constant(fault.kind().stuck_value());
+        self.simulate_good(circuit, vector);
+        let output_reads = self.simulate_faulty(circuit, injection, stuck);
+
+        // The lowest-level output where the fault is seen.
+        let mut best: Option<(u32, usize)> = None;
+        for (j, &o) in circuit.outputs().iter().enumerate() {
+            let faulty = if output_reads.contains(&(j as u32)) {
+                stuck
+            } else if self.in_cone(o) {
+                self.faulty[o.index()]
+            } else {
+                continue;
+            };
+            if Word3::detects(self.good[o.index()], faulty) != 0 {
+                let level = circuit.level(o);
+                if best.is_none_or(|(l, _)| level < l) {
+                    best = Some((level, j));
+                }
+            }
+        }
+        let (_, j) = best?;
+        let observed = circuit.outputs()[j];
+        self.require(observed, GOOD);
+        if !output_reads.contains(&(j as u32)) {
+            self.require(observed, FAULTY);
+        }
+
+        let mut cube = vec![Logic::X; circuit.num_inputs()];
+        let mut chosen = Vec::new();
+        while let Some(index) = self.queue.pop() {
+            let node = NodeId(index);
+            let need = self.need[node.index()];
+            if node.index() < circuit.num_inputs() {
+                if need & GOOD != 0 {
+                    cube[node.index()] = logic(self.good[node.index()]);
+                }
+                // An input required in the faulty machine is the faulted input itself (its
+                // faulty value is the stuck constant), which needs nothing.
+                continue;
+            }
+            let fanin = circuit.fanin(node);
+            if need & GOOD != 0 {
+                chosen.clear();
+                self.choose(circuit, node, GOOD, |p| self.good[fanin[p].index()], &mut chosen);
+                for &p in &chosen {
+                    self.require(fanin[p], GOOD);
+                }
+            }
+            let stuck_node = matches!(injection, Injection::Node(n) if n == node);
+            if need & FAULTY != 0 && !stuck_node {
+                chosen.clear();
+                self.choose(
+                    circuit,
+                    node,
+                    FAULTY,
+                    |p| self.faulty_input(injection, stuck, node, p as u32, fanin[p]),
+                    &mut chosen,
+                );
+                for &p in &chosen {
+                    if is_forced(injection, node, p as u32) {
+                        continue;
+                    }
+                    let f = fanin[p];
+                    let machine = if self.in_cone(f) { FAULTY } else { GOOD };
+                    self.require(f, machine);
+                }
+            }
+        }
+        for &t in &self.touched {
+            self.need[t as usize] = 0;
+        }
+        self.touched.clear();
+        Some(cube)
+    }
+
+    /// The pins of `node` whose values keep its output value in `machine`, given its input
+    /// values `value(pin)`.
+    fn choose(
+        &self,
+        circuit: &Circuit,
+        node: NodeId,
+        machine: u8,
+        value: impl Fn(usize) -> Word3,
+        chosen: &mut Vec<usize>,
+    ) {
+        let fanin = circuit.fanin(node);
+        let controlling = match circuit.kind(node) {
+            GateKind::And | GateKind::Nand => Some(Word3::ZERO),
+            GateKind::Or | GateKind::Nor => Some(Word3::ONE),
+            GateKind::Mux => {
+                let select = value(0);
+                if select == Word3::ONE {
+                    chosen.extend([0, 2]);
+                } else if select == Word3::ZERO {
+                    chosen.extend([0, 1]);
+                } else {
+                    chosen.extend([1, 2]);
+                }
+                return;
+            }
+            GateKind::Const0 | GateKind::Const1 | GateKind::ConstX | GateKind::Input => {
+                return;
+            }
+            _ => None,
+        };
+        if let Some(c) = controlling {
+            // Prefer a controlling input already required in this machine, then the lowest.
+            let mut best: Option<(bool, u32, usize)> = None;
+            for (p, &f) in fanin.iter().enumerate() {
+                if value(p) != c {
+                    continue;
+                }
+                // Outside the fault's cone both machines share the good value.
+                let wanted = if machine == FAULTY && !self.in_cone(f) { GOOD } else { machine };
+                let required = self.need[f.index()] & wanted != 0;
+                let key = (!required, circuit.level(f), p);
+                if best.is_none_or(|b| key < b) {
+                    best = Some(key);
+                }
+            }
+            if let Some((_, _, p)) = best {
+                chosen.push(p);
+                return;
+            }
+        }
+        chosen.extend(0..fanin.len());
+    }
+}
+
+fn is_forced(injection: Injection<'_>, gate: NodeId, pin: u32) -> bool {
+    matches!(injection, Injection::Reads(reads) if reads.contains(&Read::Pin { gate, pin }))
+}

@@ -53,6 +53,10 @@ pub struct RunArgs {
     /// How unspecified inputs are filled.
     #[arg(long, value_enum, default_value_t = FillArg::Random)]
     fill: FillArg,
+    /// Secondary faults tried per pattern in dynamic compaction (default: 32 with
+    /// `--compact fast`, 1024 with `--compact max`).
+    #[arg(long, value_name = "N")]
+    compaction_attempts: Option<usize>,
     /// At most this many random patterns before test generation (0: none).
     #[arg(long, default_value_t = FlowOptions::default().random_patterns)]
     random_patterns: usize,
@@ -126,6 +130,7 @@ fn generate(args: &RunArgs) -> Result<()> {
             FillArg::Adjacent => Fill::Adjacent,
         },
         random_patterns: args.random_patterns,
+        compaction_attempts: args.compaction_attempts,
         ..FlowOptions::default()
     };
     let bar = Bar::new();

@@ -21,7 +21,8 @@
 //! stay, only guarded clauses come and go, so clauses the solver learns about the good circuit
 //! carry over from fault to fault. What is in the solver still costs every call (a model assigns
 //! every variable, switched-off faulty copies included), so the solver is rebuilt empty when it
-//! holds more than [`DEFAULT_REBUILD_RATIO`] times the variables the current fault needs. On a
+//! holds more than [`DEFAULT_REBUILD_RATIO`] times the variables a fault typically needs (a running
+//! average, so that a small instance after large ones does not throw the solver away). On a
 //! small circuit, where most cones span most of it, that is like encoding the whole circuit
 //! once; on a large one with many outputs (s38584.1) each call stays the size of its own cone,
 //! which made the whole flow about 3x faster there than encoding the whole circuit up front.
@@ -33,7 +34,6 @@ use super::justify::Justifier;
 use super::{CadicalBackend, ClauseSink, Lit, SatBackend, SolveResult};
 use crate::fault::{FaultId, FaultUniverse, Injection, Read};
 use crate::patterns::{Logic, PatternSet};
-use crate::sim::FaultSimulator;
 
 /// A test cube: one value per circuit input (primary, then pseudo), X where the test does not
 /// care.
@@ -440,7 +440,6 @@ fn add_differs(sink: &mut impl ClauseSink, d: Lit, good: Rails, faulty: Rails) {
 pub struct TestGenerator<'a, B: SatBackend = CadicalBackend> {
     circuit: &'a Circuit,
     universe: &'a FaultUniverse,
-    simulator: FaultSimulator<'a>,
     solver: B,
     encoder: Encoder,
     good: LazyGood,
@@ -452,6 +451,8 @@ pub struct TestGenerator<'a, B: SatBackend = CadicalBackend> {
     /// Variables of finished faults since the solver was last built.
     dead_vars: u64,
     rebuild_ratio: u64,
+    /// A running average of the nodes in a fault's instance.
+    typical_instance: f64,
 }
 
 /// The good circuit, encoded into the solver cone by cone as faults need it.
@@ -576,7 +577,6 @@ impl<'a, B: SatBackend> TestGenerator<'a, B> {
         TestGenerator {
             circuit,
             universe,
-            simulator: FaultSimulator::new(circuit, universe).with_threads(1),
             solver: backend,
             encoder,
             good: LazyGood::new(circuit),
@@ -587,6 +587,7 @@ impl<'a, B: SatBackend> TestGenerator<'a, B> {
             stats,
             dead_vars: 0,
             rebuild_ratio: DEFAULT_REBUILD_RATIO,
+            typical_instance: 0.0,
         }
     }
 
@@ -694,9 +695,17 @@ impl<'a, B: SatBackend> TestGenerator<'a, B> {
         // primary-output branch reads directly).
         let site = self.universe.site(fault.site()).net;
         self.good.search(self.circuit, self.miters.cone().iter().copied().chain([site]));
-        let wanted = self.good.instance.len() as u64;
+        // A running average of instance sizes, so that one small instance after large ones
+        // does not throw the solver away.
+        let wanted = self.good.instance.len() as f64;
+        self.typical_instance = if self.typical_instance == 0.0 {
+            wanted
+        } else {
+            0.95 * self.typical_instance + 0.05 * wanted
+        };
+        let held = (self.good.vars + self.dead_vars) as f64;
         if self.rebuild_ratio > 0
-            && self.good.vars + self.dead_vars > self.rebuild_ratio * wanted.max(64)
+            && held > self.rebuild_ratio as f64 * self.typical_instance.max(wanted).max(64.0)
         {
             self.rebuild();
         }
@@ -759,9 +768,13 @@ impl<'a, B: SatBackend> TestGenerator<'a, B> {
                     fault: self.universe.fault_name(self.circuit, fault),
                     cube: Cube { values: cube.to_vec() }.to_string(),
                 };
-                let Some(mut values) =
-                    self.justifier.justify(self.circuit, self.universe, fault, &vector)
-                else {
+                let Some(mut values) = self.justifier.justify(
+                    self.circuit,
+                    self.universe,
+                    fault,
+                    &vector,
+                    Some(&self.good.instance),
+                ) else {
                     return Err(mismatch(&vector));
                 };
                 if let Some(base) = base {
@@ -772,8 +785,13 @@ impl<'a, B: SatBackend> TestGenerator<'a, B> {
                     }
                 }
                 let cube = Cube { values };
-                let detections = self.simulator.run(&cube.to_patterns(), &[fault]);
-                if detections.first_detection.first().copied().flatten().is_none() {
+                if !self.justifier.detects(
+                    self.circuit,
+                    self.universe,
+                    fault,
+                    &cube.values,
+                    Some(&self.good.instance),
+                ) {
                     return Err(mismatch(&cube.values));
                 }
                 Ok(Attempt::Detected(cube))

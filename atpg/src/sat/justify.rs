@@ -89,15 +89,21 @@ impl Justifier {
         self.cone_stamp[node.index()] == self.epoch
     }
 
-    /// The good value of every node for `vector` (one value per circuit input).
-    fn simulate_good(&mut self, circuit: &Circuit, vector: &[Logic]) {
-        for (i, &v) in vector.iter().enumerate() {
-            self.good[i] = word(v);
-        }
-        for node in circuit.nodes().skip(circuit.num_inputs()) {
-            let fanin = circuit.fanin(node);
-            self.good[node.index()] =
-                eval_gate(circuit.kind(node), fanin.len(), |p| self.good[fanin[p].index()]);
+    /// The good value of every node of `instance` (in topological order, closed under fanin;
+    /// `None`: the whole circuit) for `vector` (one value per circuit input).
+    fn simulate_good(&mut self, circuit: &Circuit, vector: &[Logic], instance: Option<&[NodeId]>) {
+        let inputs = circuit.num_inputs();
+        let mut eval = |node: NodeId| {
+            self.good[node.index()] = if node.index() < inputs {
+                word(vector[node.index()])
+            } else {
+                let fanin = circuit.fanin(node);
+                eval_gate(circuit.kind(node), fanin.len(), |p| self.good[fanin[p].index()])
+            };
+        };
+        match instance {
+            Some(nodes) => nodes.iter().for_each(|&n| eval(n)),
+            None => circuit.nodes().for_each(eval),
         }
     }
 
@@ -190,18 +196,51 @@ impl Justifier {
         *need |= machine;
     }
 
+    /// Whether `cube` (one value per circuit input, X allowed) detects `fault` in three-valued
+    /// simulation: some output where the good value is known and the faulty value is the
+    /// opposite known value. A plain scalar simulation, independent of the bit-parallel fault
+    /// simulator and of the solver, used to check every SAT answer.
+    ///
+    /// `instance`, when given, lists the nodes to simulate: the fanin cone of the fault's fanout
+    /// cone (and of its site), in topological order. Nothing outside it can matter.
+    pub fn detects(
+        &mut self,
+        circuit: &Circuit,
+        universe: &FaultUniverse,
+        fault: FaultId,
+        cube: &[Logic],
+        instance: Option<&[NodeId]>,
+    ) -> bool {
+        let injection = universe.injection(fault.site());
+        let stuck = Word3::constant(fault.kind().stuck_value());
+        self.simulate_good(circuit, cube, instance);
+        let output_reads = self.simulate_faulty(circuit, injection, stuck);
+        circuit.outputs().iter().enumerate().any(|(j, &o)| {
+            let faulty = if output_reads.contains(&(j as u32)) {
+                stuck
+            } else if self.in_cone(o) {
+                self.faulty[o.index()]
+            } else {
+                return false;
+            };
+            Word3::detects(self.good[o.index()], faulty) != 0
+        })
+    }
+
     /// The inputs of `vector` (one value per circuit input, every one known) that suffice to
-    /// detect `fault`, the others X; `None` when `vector` does not detect it.
+    /// detect `fault`, the others X; `None` when `vector` does not detect it. `instance` as for
+    /// [`Justifier::detects`].
     pub fn justify(
         &mut self,
         circuit: &Circuit,
         universe: &FaultUniverse,
         fault: FaultId,
         vector: &[Logic],
+        instance: Option<&[NodeId]>,
     ) -> Option<Vec<Logic>> {
         let injection = universe.injection(fault.site());
         let stuck = Word3::constant(fault.kind().stuck_value());
-        self.simulate_good(circuit, vector);
+        self.simulate_good(circuit, vector, instance);
         let output_reads = self.simulate_faulty(circuit, injection, stuck);
 
         // The lowest-level output where the fault is seen.

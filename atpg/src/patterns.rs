@@ -4,13 +4,14 @@
 //! patterns in blocks of 64, each block a row of [`Word3`]s, one per signal. The same type holds
 //! input vectors (one signal per circuit input) and responses (one per circuit output).
 //!
-//! Formats: [`text`] (the project's plain text format).
+//! Formats: [`text`] (the project's plain text format) and [`stil`] (IEEE 1450 test programs).
 
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::sim::Word3;
 
+pub mod stil;
 pub mod text;
 
 /// A pattern's position in its [`PatternSet`] (and in the file it came from).

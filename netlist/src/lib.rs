@@ -8,6 +8,8 @@
 //! - [`Circuit`]: the compiled, levelized, read-only structure-of-arrays view that simulation and
 //!   SAT work on, made by [`Netlist::levelize`], with flip-flops cut into pseudo inputs and outputs
 //!   (the full-scan view);
+//! - [`ScanChains`]: which flip-flops form which scan chain, read from a JSON chain file or
+//!   defaulted to one chain ([`ScanChains::one_chain`]);
 //! - writers: [`bench::write_bench`] and [`verilog_writer::write_verilog`].
 //!
 //! Invariants: this crate does no I/O outside the `read_*` and `write_*_file` functions, never
@@ -15,6 +17,7 @@
 //! [`NetlistError`]), and keeps the source order of ports and flip-flops everywhere.
 
 pub mod bench;
+pub mod chains;
 pub mod check;
 pub mod circuit;
 pub mod compare;
@@ -32,8 +35,9 @@ pub mod testdata;
 pub mod verilog;
 pub mod verilog_writer;
 
+pub use chains::{ChainError, ScanChain, ScanChains};
 pub use check::CheckReport;
-pub use circuit::{Circuit, NodeId};
+pub use circuit::{Circuit, NodeId, ScanCell};
 pub use error::{Diagnostic, NetlistError, ParseError, SourcePos};
 pub use expr::Expr;
 pub use gate::GateKind;

@@ -295,3 +295,167 @@ fn fsim_grades_the_readme_example_patterns() {
         json(&atpg(&["fsim", netlist.to_str().unwrap(), edited.to_str().unwrap(), "--json"]));
     assert_eq!(report["response_mismatches"], 1);
 }
+
+/// Whether an external tool's absence may be skipped (CI sets `ATPG_REQUIRE_TOOLS`: it may not).
+fn skip_missing_tool(why: &str) {
+    assert!(
+        std::env::var_os("ATPG_REQUIRE_TOOLS").is_none(),
+        "ATPG_REQUIRE_TOOLS is set but {why}"
+    );
+    eprintln!("notice: {why}; check skipped");
+}
+
+/// Runs the Semi-ATE STIL parser (`.ci/check_stil.py`) on `file`: true when it accepts it, false
+/// when it rejects it, `None` when the parser is not installed.
+fn semi_ate_accepts(file: &Path) -> Option<bool> {
+    let script = repo().join(".ci/check_stil.py");
+    let output = match Command::new("python3").arg(&script).arg(file).output() {
+        Ok(output) => output,
+        Err(_) => {
+            skip_missing_tool("python3 is not installed");
+            return None;
+        }
+    };
+    match output.status.code() {
+        Some(0) => Some(true),
+        Some(1) => {
+            eprintln!("{}{}", stdout(&output), stderr(&output));
+            Some(false)
+        }
+        _ => {
+            skip_missing_tool("the Semi-ATE STIL parser is not installed");
+            None
+        }
+    }
+}
+
+/// `atpg run` with every output, then `atpg fsim` on the text patterns it wrote: the same
+/// counts as the run's report, and no response mismatch. Returns the run's report.
+fn run_and_regrade(design: &Path, dir: &Path, extra: &[&str]) -> serde_json::Value {
+    let name = design.file_stem().unwrap().to_str().unwrap();
+    let stil = dir.join(format!("{name}.stil"));
+    let text = dir.join(format!("{name}.txt"));
+    let report = dir.join(format!("{name}.json"));
+    let mut args = vec![
+        "run",
+        design.to_str().unwrap(),
+        "-o",
+        stil.to_str().unwrap(),
+        "--text",
+        text.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let output = atpg(&args);
+    assert!(output.status.success(), "atpg run failed: {}", stderr(&output));
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let graded = json(&atpg(&["fsim", design.to_str().unwrap(), text.to_str().unwrap(), "--json"]));
+    assert_eq!(graded["response_mismatches"], 0, "{}", design.display());
+    assert_eq!(graded["patterns"], run["patterns"], "{}", design.display());
+    for list in ["faults", "faults_uncollapsed"] {
+        assert_eq!(graded[list]["total"], run[list]["total"], "{list} of {}", design.display());
+        assert_eq!(
+            graded[list]["detected"],
+            run[list]["detected"],
+            "{list} of {}",
+            design.display()
+        );
+    }
+    assert_eq!(run["faults"]["aborted"], 0, "{}", design.display());
+    assert_eq!(run["atpg_efficiency"], 100.0, "{}", design.display());
+    if let Some(accepted) = semi_ate_accepts(&stil) {
+        assert!(accepted, "Semi-ATE rejects the STIL of {}", design.display());
+    }
+    run
+}
+
+#[test]
+fn run_on_the_readme_example_is_regraded_by_fsim() {
+    let dir = tempfile::tempdir().unwrap();
+    for example in ["examples/mult8.bench", "examples/full_adder.bench"] {
+        let run = run_and_regrade(&repo().join(example), dir.path(), &[]);
+        assert_eq!(run["faults"]["undetected"], 0);
+        assert!(run["patterns"].as_u64().unwrap() > 0);
+        for key in ["fault_coverage", "test_coverage", "sat_calls", "sat_conflicts", "seconds"] {
+            assert!(!run[key].is_null(), "report has {key}");
+        }
+    }
+}
+
+#[test]
+fn run_detects_exactly_the_testable_faults_of_benchmarks() {
+    let Some(dir) = netlist::testdata::benchmarks() else { return };
+    let table = std::fs::read_to_string(dir.join("TESTABLE.md")).unwrap();
+    // The stuck-at table is the first one; later sections are other fault models.
+    let stuck_at = table.split("\n## ").next().unwrap();
+    let expected = |name: &str| -> (u64, u64) {
+        let row = stuck_at
+            .lines()
+            .find(|l| l.starts_with(&format!("| {name}.bench |")))
+            .unwrap_or_else(|| panic!("{name} in TESTABLE.md"));
+        let cells: Vec<u64> =
+            row.split('|').filter_map(|c| c.trim().replace(',', "").parse().ok()).collect();
+        (cells[1], cells[2])
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    for (sub, name) in [
+        ("iscas85", "c432"),
+        ("iscas85", "c880"),
+        ("iscas85", "c1908"),
+        ("iscas89", "s27"),
+        ("iscas89", "s298"),
+        ("iscas89", "s1423"),
+        ("iscas89", "s5378"),
+        ("itc99", "b04_C"),
+    ] {
+        let run = run_and_regrade(&dir.join(sub).join(format!("{name}.bench")), tmp.path(), &[]);
+        let u = &run["faults_uncollapsed"];
+        assert_eq!(
+            (u["detected"].as_u64().unwrap(), u["untestable"].as_u64().unwrap()),
+            expected(name),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn run_output_does_not_depend_on_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let design = repo().join("examples/mult8.bench");
+    let files: Vec<String> = ["1", "2"]
+        .iter()
+        .map(|threads| {
+            let text = dir.path().join(format!("t{threads}.txt"));
+            let out = atpg(&[
+                "run",
+                design.to_str().unwrap(),
+                "--threads",
+                threads,
+                "--seed",
+                "7",
+                "--text",
+                text.to_str().unwrap(),
+            ]);
+            assert!(out.status.success(), "{}", stderr(&out));
+            std::fs::read_to_string(text).unwrap()
+        })
+        .collect();
+    assert_eq!(files[0], files[1]);
+}
+
+#[test]
+fn run_fails_cleanly_on_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.bench");
+    std::fs::write(&bad, "INPUT(a)\nOUTPUT(y)\ny = FROB(a)\n").unwrap();
+    let stil = dir.path().join("out.stil");
+    let out = atpg(&["run", bad.to_str().unwrap(), "-o", stil.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("bad.bench:3:"), "{}", stderr(&out));
+    assert!(!stil.exists(), "no output file on failure");
+    let missing = atpg(&["run", dir.path().join("nope.bench").to_str().unwrap()]);
+    assert!(!missing.status.success());
+    assert!(stderr(&missing).contains("nope.bench"), "{}", stderr(&missing));
+}

@@ -2,8 +2,8 @@
 //!
 //! Runs the flow of `atpg::flow` (random patterns, SAT-based test generation with dynamic
 //! compaction, a second pass for aborted faults, fill, static compaction, self-check) and writes
-//! the patterns (`--text`: the text format), the JSON report (`--report`) and a summary on
-//! stdout. The output is the same for a given `--seed` whatever `--threads` says. A progress bar
+//! the patterns (`-o`: STIL; `--text`: the text format), the JSON report (`--report`) and a
+//! summary on stdout. The output is the same for a given `--seed` whatever `--threads` says. A progress bar
 //! is drawn on stderr when it is a terminal.
 
 use std::path::PathBuf;
@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use atpg::flow::{self, Compaction, Fill, FlowOptions, FlowResult, Phase, Progress};
+use atpg::patterns::stil::{write_stil, StilOptions};
 use atpg::patterns::text::write_patterns;
 use atpg::report::RunReport;
 use clap::Args;
@@ -26,6 +27,13 @@ use super::DesignArgs;
 pub struct RunArgs {
     #[command(flatten)]
     design: DesignArgs,
+    /// Write the patterns as STIL (IEEE 1450) to this file.
+    #[arg(short = 'o', long = "output", value_name = "OUT.stil")]
+    stil: Option<PathBuf>,
+    /// Scan chains (a JSON chain file, as `atpg scan` writes) for the STIL scan structures;
+    /// default: one chain through every flip-flop in netlist order.
+    #[arg(long, value_name = "CHAINS.json")]
+    scan_chains: Option<PathBuf>,
     /// Write the patterns in the text format to this file.
     #[arg(long, value_name = "OUT.txt")]
     text: Option<PathBuf>,
@@ -92,6 +100,7 @@ enum FillArg {
 #[derive(Debug, Serialize)]
 struct Report<'a> {
     file: String,
+    stil_file: Option<String>,
     text_file: Option<String>,
     #[serde(flatten)]
     run: &'a RunReport,
@@ -113,6 +122,16 @@ fn generate(args: &RunArgs) -> Result<()> {
     let start = Instant::now();
     let netlist = args.design.read()?;
     let circuit = netlist.levelize_with(&args.design.levelize_options())?;
+    let chains = match &args.scan_chains {
+        Some(path) => {
+            let chains = netlist::ScanChains::read_chain_file(path)?;
+            chains
+                .validate(&circuit)
+                .with_context(|| format!("checking the scan chains of {}", path.display()))?;
+            Some(chains)
+        }
+        None => None,
+    };
     let seconds_reading = start.elapsed().as_secs_f64();
     let options = FlowOptions {
         seed: args.seed,
@@ -137,6 +156,16 @@ fn generate(args: &RunArgs) -> Result<()> {
     let result = flow::run(&circuit, &options, &bar)?;
     bar.clear();
 
+    if let Some(path) = &args.stil {
+        let options = StilOptions {
+            design: circuit.name(),
+            chains: chains.as_ref(),
+            annotations: header(&result).into_iter().map(|(k, v)| format!("{k}: {v}")).collect(),
+            date: None,
+        };
+        let text = write_stil(&circuit, &result.patterns, &result.responses, &options)?;
+        write_atomically(path, text.as_bytes())?;
+    }
     if let Some(path) = &args.text {
         let header = header(&result);
         let text = write_patterns(&circuit, &result.patterns, Some(&result.responses), &header);
@@ -144,6 +173,7 @@ fn generate(args: &RunArgs) -> Result<()> {
     }
     let report = Report {
         file: args.design.file.display().to_string(),
+        stil_file: args.stil.as_ref().map(|p| p.display().to_string()),
         text_file: args.text.as_ref().map(|p| p.display().to_string()),
         run: &result.report,
         seconds_reading,

@@ -38,7 +38,10 @@ pub use fill::Fill;
 use crate::fault::{CollapseMode, CollapsedFaults, FaultId, FaultUniverse};
 use crate::patterns::{Logic, PatternId, PatternSet};
 use crate::report::{percent, FaultClassCounts, PhaseSeconds, RunReport};
-use crate::sat::{Cube, SatError, TestGenerator, TestOutcome};
+use crate::sat::{
+    CadicalBackend, Cube, GeneratorStats, SatBackend, SatError, TestGenerator, TestOutcome,
+    VarisatBackend,
+};
 use crate::sim::value::{eval_gate, SimValue, Word3};
 use crate::sim::{FaultSimulator, GoodSimulator};
 
@@ -86,6 +89,19 @@ impl std::fmt::Display for Compaction {
     }
 }
 
+/// The SAT solver behind test generation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// CaDiCaL (the default): honours the conflict limit, so a hard fault costs a bounded
+    /// effort before the second pass.
+    #[default]
+    Cadical,
+    /// varisat (pure Rust): no conflict limit, so no fault is ever aborted but a hard one can
+    /// take as long as it takes.
+    Varisat,
+}
+
 /// Settings of a run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FlowOptions {
@@ -103,6 +119,8 @@ pub struct FlowOptions {
     pub random_patterns: usize,
     /// The random phase ends at the first group of 256 vectors that detects fewer new faults.
     pub random_min_detections: usize,
+    /// The SAT solver.
+    pub backend: Backend,
     /// Secondary faults tried per pattern in dynamic compaction (`None`: what
     /// [`FlowOptions::compaction`] implies: 0, 32 or 1024).
     pub compaction_attempts: Option<usize>,
@@ -119,6 +137,7 @@ impl Default for FlowOptions {
             random_patterns: 16_384,
             random_min_detections: 16,
             compaction_attempts: None,
+            backend: Backend::Cadical,
         }
     }
 }
@@ -228,35 +247,18 @@ pub fn run(
     state.random_phase(progress);
     seconds.random = t.elapsed().as_secs_f64();
 
-    let t = Instant::now();
-    let mut generator =
-        TestGenerator::new(circuit, &universe).with_conflict_limit(Some(options.abort_limit));
     let order = match options.compaction {
         Compaction::None => (0..faults.len()).collect(),
         Compaction::Fast | Compaction::Max => state.hard_first(),
     };
-    let aborted =
-        state.deterministic_phase(&mut generator, &order, Phase::Deterministic, progress)?;
-    let mut stats = generator.stats();
-    seconds.deterministic = t.elapsed().as_secs_f64();
-
-    let t = Instant::now();
-    if !aborted.is_empty() && options.retry_limit > 0 {
-        let mut retry =
-            TestGenerator::new(circuit, &universe).with_conflict_limit(Some(options.retry_limit));
-        for &f in &aborted {
-            if state.status[f] == FaultStatus::Aborted {
-                state.status[f] = FaultStatus::Undetected;
-            }
+    let (stats, backend) = match options.backend {
+        Backend::Cadical => {
+            state.test_generation(&universe, &order, &mut seconds, progress, CadicalBackend::new)?
         }
-        state.deterministic_phase(&mut retry, &aborted, Phase::Retry, progress)?;
-        let more = retry.stats();
-        stats.sat_calls += more.sat_calls;
-        stats.sat_conflicts += more.sat_conflicts;
-        stats.extend_calls += more.extend_calls;
-        stats.extended += more.extended;
-    }
-    seconds.retry = t.elapsed().as_secs_f64();
+        Backend::Varisat => {
+            state.test_generation(&universe, &order, &mut seconds, progress, VarisatBackend::new)?
+        }
+    };
 
     let t = Instant::now();
     progress.start(Phase::Compaction, 1);
@@ -313,7 +315,7 @@ pub fn run(
         abort_limit: options.abort_limit,
         compaction: options.compaction,
         fill: options.fill,
-        sat_backend: generator.backend_name(),
+        sat_backend: backend,
     };
     Ok(FlowResult { universe, collapsed, status, patterns, responses, report })
 }
@@ -389,6 +391,44 @@ impl State<'_, '_> {
         progress.finish();
     }
 
+    /// The deterministic phase over `order`, then the second pass over the faults that ran out
+    /// of conflicts, each on a fresh solver from `backend`.
+    fn test_generation<B: SatBackend>(
+        &mut self,
+        universe: &FaultUniverse,
+        order: &[usize],
+        seconds: &mut PhaseSeconds,
+        progress: &dyn Progress,
+        backend: impl Fn() -> B,
+    ) -> Result<(GeneratorStats, &'static str), FlowError> {
+        let t = Instant::now();
+        let mut generator = TestGenerator::with_backend(self.circuit, universe, backend())
+            .with_conflict_limit(Some(self.options.abort_limit));
+        let aborted =
+            self.deterministic_phase(&mut generator, order, Phase::Deterministic, progress)?;
+        let mut stats = generator.stats();
+        seconds.deterministic = t.elapsed().as_secs_f64();
+
+        let t = Instant::now();
+        if !aborted.is_empty() && self.options.retry_limit > 0 {
+            let mut retry = TestGenerator::with_backend(self.circuit, universe, backend())
+                .with_conflict_limit(Some(self.options.retry_limit));
+            for &f in &aborted {
+                if self.status[f] == FaultStatus::Aborted {
+                    self.status[f] = FaultStatus::Undetected;
+                }
+            }
+            self.deterministic_phase(&mut retry, &aborted, Phase::Retry, progress)?;
+            let more = retry.stats();
+            stats.sat_calls += more.sat_calls;
+            stats.sat_conflicts += more.sat_conflicts;
+            stats.extend_calls += more.extend_calls;
+            stats.extended += more.extended;
+        }
+        seconds.retry = t.elapsed().as_secs_f64();
+        Ok((stats, generator.backend_name()))
+    }
+
     /// Turns the random phase into a fault order, hardest first, and forgets its patterns: the
     /// faults random patterns missed come first (in list order), then the others, those the
     /// random sequence detected late before those it detected early. Random vectors detect few
@@ -418,9 +458,9 @@ impl State<'_, '_> {
 
     /// Targets the faults of `order` that are still undetected; returns those that ran out of
     /// conflicts.
-    fn deterministic_phase(
+    fn deterministic_phase<B: SatBackend>(
         &mut self,
-        generator: &mut TestGenerator<'_>,
+        generator: &mut TestGenerator<'_, B>,
         order: &[usize],
         phase: Phase,
         progress: &dyn Progress,
@@ -453,9 +493,9 @@ impl State<'_, '_> {
 
     /// Dynamic compaction: adds the undetected faults of `candidates` that the solver can fit
     /// into `cube` without changing its care bits.
-    fn grow(
+    fn grow<B: SatBackend>(
         &mut self,
-        generator: &mut TestGenerator<'_>,
+        generator: &mut TestGenerator<'_, B>,
         mut cube: Cube,
         candidates: &[usize],
         good: &mut Vec<Word3>,

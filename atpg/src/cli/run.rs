@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use atpg::flow::{self, Compaction, Fill, FlowOptions, FlowResult, Phase, Progress};
+use atpg::flow::{self, Backend, Compaction, Fill, FlowOptions, FlowResult, Phase, Progress};
 use atpg::patterns::stil::{write_stil, StilOptions};
 use atpg::patterns::text::write_patterns;
 use atpg::report::RunReport;
@@ -65,6 +65,9 @@ pub struct RunArgs {
     /// `--compact fast`, 1024 with `--compact max`).
     #[arg(long, value_name = "N")]
     compaction_attempts: Option<usize>,
+    /// The SAT solver: CaDiCaL (conflict limits) or varisat (pure Rust, no conflict limit).
+    #[arg(long, value_enum, default_value_t = BackendArg::Cadical)]
+    sat_backend: BackendArg,
     /// At most this many random patterns before test generation (0: none).
     #[arg(long, default_value_t = FlowOptions::default().random_patterns)]
     random_patterns: usize,
@@ -79,6 +82,15 @@ enum CompactArg {
     Fast,
     /// Large dynamic-compaction budget, reverse order, then set cover.
     Max,
+}
+
+/// `--sat-backend` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum BackendArg {
+    /// CaDiCaL.
+    Cadical,
+    /// varisat.
+    Varisat,
 }
 
 /// `--fill` values.
@@ -150,6 +162,10 @@ fn generate(args: &RunArgs) -> Result<()> {
         },
         random_patterns: args.random_patterns,
         compaction_attempts: args.compaction_attempts,
+        backend: match args.sat_backend {
+            BackendArg::Cadical => Backend::Cadical,
+            BackendArg::Varisat => Backend::Varisat,
+        },
         ..FlowOptions::default()
     };
     let bar = Bar::new();

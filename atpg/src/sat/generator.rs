@@ -768,6 +768,11 @@ impl<'a, B: SatBackend> TestGenerator<'a, B> {
                     fault: self.universe.fault_name(self.circuit, fault),
                     cube: Cube { values: cube.to_vec() }.to_string(),
                 };
+                self.justifier.set_base(
+                    self.circuit,
+                    base.map(|b| &b.values[..]),
+                    Some(&self.good.instance),
+                );
                 let Some(mut values) = self.justifier.justify(
                     self.circuit,
                     self.universe,

@@ -48,6 +48,10 @@ pub struct Justifier {
     need: Vec<u8>,
     queue: BinaryHeap<u32>,
     touched: Vec<u32>,
+    /// Good values under the cube being extended ([`Justifier::set_base`]); nodes known there
+    /// need no justification, since the extended cube keeps every care bit of the base.
+    base: Vec<Word3>,
+    use_base: bool,
 }
 
 /// A three-valued value as a word with every lane equal.
@@ -82,6 +86,8 @@ impl Justifier {
             need: vec![0; n],
             queue: BinaryHeap::new(),
             touched: Vec::new(),
+            base: vec![Word3::X; n],
+            use_base: false,
         }
     }
 
@@ -196,6 +202,28 @@ impl Justifier {
         *need |= machine;
     }
 
+    /// Sets the cube the next [`Justifier::justify`] extends (`None`: none). Nodes whose good
+    /// value `base` already fixes cost nothing to keep, so justification prefers them and stops
+    /// there: the extension adds as few care bits as it can. `instance` as for
+    /// [`Justifier::detects`].
+    pub fn set_base(
+        &mut self,
+        circuit: &Circuit,
+        base: Option<&[Logic]>,
+        instance: Option<&[NodeId]>,
+    ) {
+        self.use_base = base.is_some();
+        if let Some(base) = base {
+            self.simulate_good(circuit, base, instance);
+            std::mem::swap(&mut self.good, &mut self.base);
+        }
+    }
+
+    /// Whether `node`'s good value `value` is already fixed by the base cube.
+    fn fixed(&self, node: NodeId, value: Word3) -> bool {
+        self.use_base && value != Word3::X && self.base[node.index()] == value
+    }
+
     /// Whether `cube` (one value per circuit input, X allowed) detects `fault` in three-valued
     /// simulation: some output where the good value is known and the faulty value is the
     /// opposite known value. A plain scalar simulation, independent of the bit-parallel fault
@@ -281,7 +309,7 @@ impl Justifier {
                 continue;
             }
             let fanin = circuit.fanin(node);
-            if need & GOOD != 0 {
+            if need & GOOD != 0 && !self.fixed(node, self.good[node.index()]) {
                 chosen.clear();
                 self.choose(circuit, node, GOOD, |p| self.good[fanin[p].index()], &mut chosen);
                 for &p in &chosen {
@@ -347,7 +375,7 @@ impl Justifier {
         };
         if let Some(c) = controlling {
             // Prefer a controlling input already required in this machine, then the lowest.
-            let mut best: Option<(bool, u32, usize)> = None;
+            let mut best: Option<(bool, bool, u32, usize)> = None;
             for (p, &f) in fanin.iter().enumerate() {
                 if value(p) != c {
                     continue;
@@ -355,12 +383,13 @@ impl Justifier {
                 // Outside the fault's cone both machines share the good value.
                 let wanted = if machine == FAULTY && !self.in_cone(f) { GOOD } else { machine };
                 let required = self.need[f.index()] & wanted != 0;
-                let key = (!required, circuit.level(f), p);
+                let free = wanted == GOOD && self.fixed(f, c);
+                let key = (!free, !required, circuit.level(f), p);
                 if best.is_none_or(|b| key < b) {
                     best = Some(key);
                 }
             }
-            if let Some((_, _, p)) = best {
+            if let Some((_, _, _, p)) = best {
                 chosen.push(p);
                 return;
             }

@@ -10,6 +10,7 @@ mod faults;
 mod fsim;
 mod output;
 mod stats;
+mod testbench;
 
 /// ATPG compiler: turns gate-level netlists into manufacturing test patterns.
 #[derive(Debug, Parser)]
@@ -24,6 +25,7 @@ enum Command {
     Stats(stats::StatsArgs),
     Faults(faults::FaultsArgs),
     Fsim(fsim::FsimArgs),
+    Testbench(testbench::TestbenchArgs),
 }
 
 /// How to read the design: shared by every subcommand that takes a netlist.
@@ -124,5 +126,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Stats(args) => stats::run(&args),
         Command::Faults(args) => faults::run(&args),
         Command::Fsim(args) => fsim::run(&args),
+        Command::Testbench(args) => testbench::run(&args),
     }
 }

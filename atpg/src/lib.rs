@@ -19,3 +19,4 @@ pub mod patterns;
 pub mod report;
 pub mod sat;
 pub mod sim;
+pub mod testbench;

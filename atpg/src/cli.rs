@@ -11,6 +11,7 @@ mod fsim;
 mod output;
 mod run;
 mod stats;
+mod testbench;
 
 /// ATPG compiler: turns gate-level netlists into manufacturing test patterns.
 #[derive(Debug, Parser)]
@@ -26,6 +27,7 @@ enum Command {
     Faults(faults::FaultsArgs),
     Fsim(fsim::FsimArgs),
     Run(run::RunArgs),
+    Testbench(testbench::TestbenchArgs),
 }
 
 /// How to read the design: shared by every subcommand that takes a netlist.
@@ -127,5 +129,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Faults(args) => faults::run(&args),
         Command::Fsim(args) => fsim::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Testbench(args) => testbench::run(&args),
     }
 }

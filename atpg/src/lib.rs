@@ -22,3 +22,4 @@ pub mod patterns;
 pub mod report;
 pub mod sat;
 pub mod sim;
+pub mod testbench;

@@ -10,7 +10,9 @@
 //! - `liberty/model.rs` with `liberty/simplify.rs`: once per cell, its kind and its logic bound
 //!   to pins and rewritten for few primitive gates (`(!A) | (!B)` is one NAND);
 //! - `liberty/instantiate.rs`: [`LibCell::instantiate`], which puts one instance into a
-//!   [`crate::Netlist`].
+//!   [`crate::Netlist`];
+//! - `liberty/verilog_models.rs`: [`write_verilog_models`], Verilog behavioural models of the
+//!   cells written from their Liberty functions, for simulating cell netlists.
 //!
 //! What each kind of cell becomes is listed at [`LibCellKind`] and in [`LibCell::instantiate`].
 //! Invariants: no I/O except [`read_liberty`]; no panics on any input (nesting depths are
@@ -25,6 +27,7 @@ mod instantiate;
 mod model;
 mod simplify;
 mod syntax;
+mod verilog_models;
 
 use std::io::Read;
 use std::path::Path;
@@ -35,6 +38,7 @@ use crate::error::{NetlistError, ParseError, SourcePos};
 
 pub use cell::{ClockGating, LibCell, LibCellKind, LibPin, ScanPins, StateElement, StateKind};
 pub use function::{parse_function, FunctionError};
+pub use verilog_models::{write_verilog_models, ModelError};
 
 #[cfg(doc)]
 use crate::expr::Expr;

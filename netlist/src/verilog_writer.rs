@@ -5,13 +5,17 @@
 //! clock is left unconnected). Names that are not plain Verilog identifiers are escaped (`\1 `).
 //! Standard-cell instances are written as their primitive decomposition. The reader in
 //! [`crate::verilog`] reads all of this back into the same structure.
+//!
+//! To simulate a written netlist, compile it with [`FLOP_MODELS`] (or Yosys' `simcells.v`),
+//! which define the two flip-flop cells; [`instance_names`] gives the name each flip-flop and
+//! gate is written under, for hierarchical references from a testbench.
 
 use std::fmt::Write;
 
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::gate::GateKind;
-use crate::netlist::{CellKind, Netlist};
+use crate::netlist::{CellId, CellKind, Netlist};
 
 const KEYWORDS: &[&str] = &[
     "always",
@@ -118,6 +122,21 @@ const KEYWORDS: &[&str] = &[
     "xor",
 ];
 
+/// Verilog models of the flip-flop cells [`write_verilog`] uses (`$_DFF_P_`, `$_DFF_N_`, with
+/// the ports of Yosys' `simcells.v`). The state is the register `Q`.
+pub const FLOP_MODELS: &str = "\
+module \\$_DFF_P_ (C, D, Q);
+  input C, D;
+  output reg Q;
+  always @(posedge C) Q <= D;
+endmodule
+module \\$_DFF_N_ (C, D, Q);
+  input C, D;
+  output reg Q;
+  always @(negedge C) Q <= D;
+endmodule
+";
+
 /// A name as a Verilog identifier: plain when it is one, escaped otherwise.
 pub fn verilog_identifier(name: &str) -> String {
     let mut chars = name.chars();
@@ -134,6 +153,47 @@ pub fn verilog_identifier(name: &str) -> String {
             .collect();
         format!("\\{printable} ")
     }
+}
+
+/// The instance name [`write_verilog`] gives each gate primitive and flip-flop it writes, as
+/// `(cell, name)` in cell order; names are not escaped (pass them through
+/// [`verilog_identifier`]). Constants and multiplexers are written as `assign` and have none.
+///
+/// Instance and net names share a module's name space in Verilog, so a cell named like a net
+/// (every `.bench` gate is named after its output) gets `_i` appended until the name is free.
+/// Testbenches use this to refer to the flip-flops of a written netlist by hierarchical name.
+pub fn instance_names(netlist: &Netlist) -> Vec<(CellId, String)> {
+    let net_names: FxHashSet<&str> = netlist.nets().map(|n| netlist.net_name(n)).collect();
+    let mut taken: FxHashSet<String> = FxHashSet::default();
+    let mut names = Vec::new();
+    for cell in netlist.cells() {
+        let data = netlist.cell(cell);
+        if netlist.cell_output(cell).is_none() {
+            continue;
+        }
+        let named = match &data.kind {
+            CellKind::Input | CellKind::Output => false,
+            CellKind::Flop(_) => true,
+            CellKind::Gate(kind) => !matches!(
+                kind,
+                GateKind::Const0
+                    | GateKind::Const1
+                    | GateKind::ConstX
+                    | GateKind::Input
+                    | GateKind::Mux
+            ),
+        };
+        if !named {
+            continue;
+        }
+        let mut name = data.name.clone();
+        while net_names.contains(name.as_str()) || taken.contains(&name) {
+            name.push_str("_i");
+        }
+        taken.insert(name.clone());
+        names.push((cell, name));
+    }
+    names
 }
 
 /// Writes the netlist as one flat structural Verilog module.
@@ -169,17 +229,8 @@ pub fn write_verilog(netlist: &Netlist) -> String {
             let _ = writeln!(out, "  wire {};", id(name));
         }
     }
-    let net_names: FxHashSet<&str> = netlist.nets().map(|n| netlist.net_name(n)).collect();
-    let mut instance_names: FxHashSet<String> = FxHashSet::default();
-    // Instance and net names share a module's name space in Verilog.
-    let mut instance_name = |wanted: &str| -> String {
-        let mut name = wanted.to_string();
-        while net_names.contains(name.as_str()) || instance_names.contains(&name) {
-            name.push_str("_i");
-        }
-        instance_names.insert(name.clone());
-        id(&name)
-    };
+    let names: FxHashMap<CellId, String> = instance_names(netlist).into_iter().collect();
+    let instance_name = |cell: CellId| names.get(&cell).map_or_else(String::new, |n| id(n));
     for cell in netlist.cells() {
         let data = netlist.cell(cell);
         let Some(output) = netlist.cell_output(cell) else { continue };
@@ -191,7 +242,7 @@ pub fn write_verilog(netlist: &Netlist) -> String {
             CellKind::Flop(info) => {
                 let cell_type = if info.clock_inverted { "\\$_DFF_N_ " } else { "\\$_DFF_P_ " };
                 let clock = info.clock.map(|c| id(netlist.net_name(c))).unwrap_or_default();
-                let name = instance_name(&data.name);
+                let name = instance_name(cell);
                 let _ =
                     writeln!(out, "  {cell_type} {name} (.C({clock}), .D({}), .Q({o}));", args[0]);
             }
@@ -223,7 +274,7 @@ pub fn write_verilog(netlist: &Netlist) -> String {
                     GateKind::Xor => "xor",
                     GateKind::Xnor => "xnor",
                 };
-                let name = instance_name(&data.name);
+                let name = instance_name(cell);
                 let _ = writeln!(out, "  {primitive} {name} ({o}, {});", args.join(", "));
             }
         }

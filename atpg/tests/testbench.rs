@@ -1,8 +1,9 @@
 //! `atpg testbench`: generated testbenches simulated with Icarus Verilog (`iverilog` + `vvp`).
 //!
-//! Patterns are random vectors with expected responses from the good-machine simulator, written
-//! in the text format; the testbench (made by the real `atpg` binary) must then report every
-//! pattern passed, and exactly one failure when one expected bit of the file is flipped.
+//! Patterns are random vectors with expected responses from the good-machine simulator, and the
+//! patterns `atpg run` generates, written in the text format; the testbench (made by the real
+//! `atpg` binary) must then report every pattern passed, and exactly one failure when one
+//! expected bit of the file is flipped.
 //!
 //! Tests on `../shared/benchmarks` skip with a notice when it is absent. Tests that simulate
 //! skip with a notice when `iverilog` or `vvp` is missing, unless `ATPG_REQUIRE_TOOLS` is set,
@@ -96,6 +97,31 @@ fn random_patterns(design: &Design, count: usize, seed: u64) -> Bench {
     Bench { dir, patterns, circuit, count }
 }
 
+/// A temporary directory with the patterns `atpg run` generates for the design (the testbench's
+/// real job: replaying ATPG patterns).
+fn atpg_patterns(design: &Design) -> Bench {
+    let (_, circuit) = design.read();
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let patterns = dir.path().join("patterns.txt");
+    let mut args: Vec<String> = vec![
+        "run".into(),
+        design.file.display().to_string(),
+        "--text".into(),
+        patterns.display().to_string(),
+    ];
+    if let Some(lib) = &design.liberty {
+        args.extend(["--liberty".into(), lib.display().to_string()]);
+    }
+    let run = Command::new(env!("CARGO_BIN_EXE_atpg")).args(&args).output().expect("atpg runs");
+    check_ran("atpg run", &run);
+    let text = std::fs::read_to_string(&patterns).expect("patterns written");
+    let count = parse_patterns(&text, &patterns.display().to_string(), &circuit)
+        .expect("atpg run writes a valid pattern file")
+        .inputs
+        .len();
+    Bench { dir, patterns, circuit, count }
+}
+
 /// Runs `atpg testbench`, compiles with iverilog and simulates; returns vvp's output.
 fn simulate(design: &Design, bench: &Bench, patterns: &Path) -> String {
     let tb = bench.dir.path().join("tb.v");
@@ -173,20 +199,26 @@ fn replay(design: Design, count: usize, seed: u64) {
     if !simulator_available() {
         return;
     }
-    let bench = random_patterns(&design, count, seed);
-    let output = simulate(&design, &bench, &bench.patterns);
+    check_replay(&design, random_patterns(&design, count, seed));
+    check_replay(&design, atpg_patterns(&design));
+}
+
+fn check_replay(design: &Design, bench: Bench) {
+    let count = bench.count;
+    let output = simulate(design, &bench, &bench.patterns);
     assert_eq!(summary(&output), (bench.count, 0), "{}:\n{output}", design.file.display());
     assert!(!output.contains("FAIL"), "{output}");
 
     let circuit = &bench.circuit;
-    let mut flips = vec![(3usize, 0usize, circuit.node_name(circuit.outputs()[0]).to_string())];
+    let first = 3.min(count - 1);
+    let mut flips = vec![(first, 0usize, circuit.node_name(circuit.outputs()[0]).to_string())];
     if let Some(cell) = circuit.scan_cells().first() {
-        flips.push((count - 2, circuit.num_primary_outputs(), cell.name.clone()));
+        flips.push((count.saturating_sub(2), circuit.num_primary_outputs(), cell.name.clone()));
     }
     for (pattern, bit, name) in flips {
         let wrong = bench.dir.path().join("wrong.txt");
         corrupt(&bench.patterns, pattern, bit, &wrong);
-        let output = simulate(&design, &bench, &wrong);
+        let output = simulate(design, &bench, &wrong);
         assert_eq!(summary(&output), (bench.count - 1, 1), "{output}");
         let fails: Vec<&str> = output.lines().filter(|l| l.starts_with("FAIL")).collect();
         assert_eq!(fails.len(), 1, "{output}");

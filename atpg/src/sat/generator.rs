@@ -38,6 +38,11 @@ pub struct Cube {
 }
 
 impl Cube {
+    /// A cube of the given input values (one per circuit input, in input order).
+    pub(crate) fn from_values(values: Vec<Logic>) -> Cube {
+        Cube { values }
+    }
+
     /// The value of every input, in [`netlist::Circuit::inputs`] order.
     pub fn values(&self) -> &[Logic] {
         &self.values

@@ -22,11 +22,13 @@ pub mod cadical_backend;
 pub mod cnf;
 pub mod encode;
 pub mod generator;
+pub mod sweep;
 pub mod varisat_backend;
 
 pub use cadical_backend::CadicalBackend;
 pub use cnf::Cnf;
 pub use generator::{Cube, GeneratorStats, SatError, TestGenerator, TestOutcome};
+pub use sweep::{sweep_fault, SweepOptions, SweepOutcome, SweepStats, Sweeper};
 pub use varisat_backend::VarisatBackend;
 
 use std::ops::Not;

@@ -55,10 +55,11 @@
 //! Measured on c6288's 34 hard collapsed faults (all untestable; the ones 1,024 random patterns
 //! leave and the generator at 1,000 conflicts calls untestable), test profile, two shared cores:
 //! the plain miter (good circuit, faulty cone, "some output differs", fresh CaDiCaL, no limit)
-//! takes 18.5 s per fault on average and 115 s at worst; the project's generator, whose miter
-//! adds activation and D-chain clauses, 16 ms per fault when fresh; one [`Sweeper`] for all of
-//! them 0.14 ms per fault (a fresh one per fault 0.7 ms), 34 of 34 folded by merging with 12
-//! solver calls in all (`tests/sweep.rs`, `c6288_plain_miter_versus_generator_versus_sweeper`).
+//! takes 8 to 18 s per fault on average over two runs, 40 to 115 s at worst; the project's
+//! generator, whose miter adds activation and D-chain clauses, 8 to 16 ms per fault when fresh;
+//! one [`Sweeper`] for all of them 0.15 ms per fault, a fresh one per fault 1.4 ms (building the
+//! good graph included). All 34 fold to constant false, with 12 solver calls in all
+//! (`tests/sweep.rs`, `c6288_plain_miter_versus_generator_versus_sweeper`).
 //!
 //! Budgets: each equivalence check is bounded by [`SweepOptions::pair_conflict_limit`] and a fault
 //! gets at most [`SweepOptions::pair_check_budget`] such calls; past it, the rest of its cone is

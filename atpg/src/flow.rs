@@ -14,7 +14,8 @@
 //!    the faults the pattern detects, not only those it was built for. UNSAT proves a fault
 //!    untestable.
 //! 3. **Second pass.** Faults that ran out of conflicts are tried again on a fresh solver with
-//!    [`FlowOptions::retry_limit`]; what still runs out is reported as aborted.
+//!    [`FlowOptions::retry_limit`]; what still runs out goes to SAT sweeping
+//!    ([`crate::sat::sweep`]), and what that cannot decide is reported as aborted.
 //! 4. **Static compaction** ([`compact`]): reverse-order fault simulation, and for
 //!    [`Compaction::Max`] a set cover over the full detection matrix.
 //! 5. **Self-check.** The final patterns are simulated again from scratch: their expected
@@ -39,8 +40,8 @@ use crate::fault::{CollapseMode, CollapsedFaults, FaultId, FaultUniverse};
 use crate::patterns::{Logic, PatternId, PatternSet};
 use crate::report::{percent, FaultClassCounts, PhaseSeconds, RunReport};
 use crate::sat::{
-    CadicalBackend, Cube, GeneratorStats, SatBackend, SatError, TestGenerator, TestOutcome,
-    VarisatBackend,
+    CadicalBackend, Cube, GeneratorStats, SatBackend, SatError, SweepOptions, SweepOutcome,
+    Sweeper, TestGenerator, TestOutcome, VarisatBackend,
 };
 use crate::sim::value::{eval_gate, SimValue, Word3};
 use crate::sim::{FaultSimulator, GoodSimulator};
@@ -233,6 +234,7 @@ pub fn run(
         patterns: PatternSet::new(circuit.num_inputs()),
         detected: 0,
         random_patterns: 0,
+        swept: 0,
         open: (0..faults.len()).collect(),
         marks: vec![false; circuit.num_nodes()],
         is_output: {
@@ -311,6 +313,7 @@ pub fn run(
         sat_conflicts: stats.sat_conflicts,
         compaction_calls: stats.extend_calls,
         compaction_hits: stats.extended,
+        swept_faults: state.swept,
         seed: options.seed,
         abort_limit: options.abort_limit,
         compaction: options.compaction,
@@ -330,6 +333,8 @@ struct State<'a, 'u> {
     patterns: PatternSet,
     detected: u64,
     random_patterns: usize,
+    /// Faults SAT sweeping decided.
+    swept: usize,
     /// Faults that were open at the last commit (a superset of the open faults).
     open: Vec<usize>,
     /// Scratch of [`x_path`]: per node, whether the search has reached it.
@@ -418,15 +423,42 @@ impl State<'_, '_> {
                     self.status[f] = FaultStatus::Undetected;
                 }
             }
-            self.deterministic_phase(&mut retry, &aborted, Phase::Retry, progress)?;
+            let still = self.deterministic_phase(&mut retry, &aborted, Phase::Retry, progress)?;
             let more = retry.stats();
             stats.sat_calls += more.sat_calls;
             stats.sat_conflicts += more.sat_conflicts;
             stats.extend_calls += more.extend_calls;
             stats.extended += more.extended;
+            self.swept += self.sweep(universe, &still)?;
         }
         seconds.retry = t.elapsed().as_secs_f64();
         Ok((stats, generator.backend_name()))
+    }
+
+    /// The last resort for faults both passes aborted: SAT sweeping ([`Sweeper`]), which proves
+    /// equal the good and faulty nodes that are, so a hard untestable fault's miter collapses.
+    /// What it cannot decide stays aborted.
+    /// Returns how many faults it decided.
+    fn sweep(&mut self, universe: &FaultUniverse, faults: &[usize]) -> Result<usize, FlowError> {
+        let open: Vec<usize> =
+            faults.iter().copied().filter(|&f| self.status[f] == FaultStatus::Aborted).collect();
+        if open.is_empty() {
+            return Ok(0);
+        }
+        let mut decided = 0;
+        let mut sweeper = Sweeper::new(self.circuit, universe, SweepOptions::default());
+        for f in open {
+            if self.status[f] != FaultStatus::Aborted {
+                continue;
+            }
+            match sweeper.sweep_fault(self.faults[f])? {
+                SweepOutcome::Untestable => self.status[f] = FaultStatus::Untestable,
+                SweepOutcome::Detected(cube) => self.commit(cube, f)?,
+                SweepOutcome::Unknown => continue,
+            }
+            decided += 1;
+        }
+        Ok(decided)
     }
 
     /// Turns the random phase into a fault order, hardest first, and forgets its patterns: the

@@ -146,6 +146,8 @@ pub struct RunReport {
     pub compaction_calls: u64,
     /// Dynamic-compaction attempts that fitted the fault into the pattern.
     pub compaction_hits: u64,
+    /// Faults both SAT passes aborted that SAT sweeping then decided.
+    pub swept_faults: usize,
     /// The seed of random patterns and fill.
     pub seed: u64,
     /// Conflict limit per fault of the first pass.

@@ -10,7 +10,9 @@
 //! - [`generator`]: [`TestGenerator`], which encodes the good circuit cone by cone and, per fault, a
 //!   guarded faulty copy of the fault's fanout cone, solves under assumptions and re-simulates
 //!   every answer;
-//! - [`justify`]: shrinks a model to the inputs the test needs (backward justification).
+//! - [`justify`]: shrinks a model to the inputs the test needs (backward justification);
+//! - [`sweep`]: SAT sweeping (structural hashing and proven node merging between the good and
+//!   faulty circuits) for faults the generator gives up on.
 //!
 //! Unknown values: a `ConstX` node (an X source, e.g. an undriven net) is not a free variable.
 //! Nodes an X source reaches are encoded in dual rail (`one`, `zero`; neither set = X) with the
@@ -24,11 +26,13 @@ pub mod cnf;
 pub mod encode;
 pub mod generator;
 pub mod justify;
+pub mod sweep;
 pub mod varisat_backend;
 
 pub use cadical_backend::CadicalBackend;
 pub use cnf::Cnf;
 pub use generator::{Cube, GeneratorStats, SatError, TestGenerator, TestOutcome};
+pub use sweep::{sweep_fault, SweepOptions, SweepOutcome, SweepStats, Sweeper};
 pub use varisat_backend::VarisatBackend;
 
 use std::ops::Not;

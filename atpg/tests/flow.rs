@@ -158,3 +158,23 @@ fn compaction_reduces_patterns_on_a_multiplier() {
         (count(Compaction::None), count(Compaction::Fast), count(Compaction::Max));
     assert!(max <= fast && fast < none, "none {none}, fast {fast}, max {max}");
 }
+
+/// With conflict limits too small for the solver, aborted faults go to SAT sweeping, and the
+/// verdicts are still exact.
+#[test]
+fn starved_conflict_limits_fall_back_to_sweeping() {
+    let mut swept = 0;
+    for seed in 0..12 {
+        let circuit = random_circuit(seed, 7, 80, 2, seed % 3 == 0);
+        let options = FlowOptions {
+            abort_limit: 1,
+            retry_limit: 1,
+            random_patterns: 0,
+            ..FlowOptions::default()
+        };
+        let result = flow::run(&circuit, &options, &Silent).expect("flow runs");
+        check_exhaustively(&circuit, &result).expect("verdicts hold");
+        swept += result.report.swept_faults;
+    }
+    assert!(swept > 0, "conflict limits of 1 left nothing for sweeping");
+}

@@ -29,6 +29,7 @@
 
 pub mod compact;
 pub mod fill;
+pub mod reduce;
 
 use std::time::Instant;
 
@@ -235,6 +236,7 @@ pub fn run(
         detected: 0,
         random_patterns: 0,
         swept: 0,
+        cubes: Vec::new(),
         open: (0..faults.len()).collect(),
         marks: vec![false; circuit.num_nodes()],
         is_output: {
@@ -281,7 +283,32 @@ pub fn run(
             cover.iter().map(|&k| first[k]).collect()
         }
     };
-    let patterns = compact::select(&state.patterns, &keep);
+    let mut patterns = compact::select(&state.patterns, &keep);
+    if options.compaction == Compaction::Max {
+        let mut vectors: Vec<Vec<Logic>> = (0..patterns.len())
+            .map(|p| (0..patterns.width()).map(|i| patterns.get(PatternId(p as u32), i)).collect())
+            .collect();
+        let mut cubes: Vec<Cube> = keep.iter().map(|&k| state.cubes[k].clone()).collect();
+        let mut generator = TestGenerator::new(circuit, &universe);
+        // Each round works from a fresh detection matrix; stop when a round removes nothing.
+        for _ in 0..4 {
+            let removed = reduce::essential_fault_reduction(
+                &mut generator,
+                &simulator,
+                &detected,
+                &mut vectors,
+                &mut cubes,
+                Some(options.compaction.extend_conflict_limit()),
+            )?;
+            if removed == 0 {
+                break;
+            }
+        }
+        patterns = PatternSet::new(circuit.num_inputs());
+        for v in &vectors {
+            patterns.push(v);
+        }
+    }
     progress.finish();
     seconds.compaction = t.elapsed().as_secs_f64();
 
@@ -335,6 +362,8 @@ struct State<'a, 'u> {
     random_patterns: usize,
     /// Faults SAT sweeping decided.
     swept: usize,
+    /// Per pattern, the test cube it was filled from (all inputs specified for random ones).
+    cubes: Vec<Cube>,
     /// Faults that were open at the last commit (a superset of the open faults).
     open: Vec<usize>,
     /// Scratch of [`x_path`]: per node, whether the search has reached it.
@@ -377,6 +406,8 @@ impl State<'_, '_> {
                 if useful[p] {
                     let id = PatternId(p as u32);
                     *slot = Some(self.patterns.push_with(|i| vectors.get(id, i)));
+                    self.cubes
+                        .push(Cube::from_values((0..width).map(|i| vectors.get(id, i)).collect()));
                     self.random_patterns += 1;
                 }
             }
@@ -483,6 +514,7 @@ impl State<'_, '_> {
         easy.sort_unstable();
         order.extend(easy.into_iter().map(|(_, f)| f));
         self.patterns = PatternSet::new(self.circuit.num_inputs());
+        self.cubes.clear();
         self.detected = 0;
         self.random_patterns = 0;
         order
@@ -578,6 +610,7 @@ impl State<'_, '_> {
         let list: Vec<FaultId> = self.open.iter().map(|&f| self.faults[f]).collect();
         let result = self.simulator.run(&one, &list);
         let id = self.patterns.push(&values);
+        self.cubes.push(cube);
         for (&f, d) in self.open.iter().zip(&result.first_detection) {
             if d.is_some() {
                 self.status[f] = FaultStatus::Detected(id);

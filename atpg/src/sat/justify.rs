@@ -6,9 +6,9 @@
 //! the fill.
 //!
 //! Given a fully specified vector that detects a fault, [`Justifier::justify`] simulates the good
-//! machine and the faulty machine (the fault's fanout cone only) three-valued, picks the output
-//! where the fault is seen that has the lowest level, and walks back from it in reverse
-//! topological order. A node whose value is required in one machine asks, of its gate:
+//! machine and the faulty machine (the fault's fanout cone only) three-valued, and from each of
+//! the (up to four) lowest-level outputs where the fault is seen walks back in reverse
+//! topological order, keeping the walk that needs the fewest new care bits. A node whose value is required in one machine asks, of its gate:
 //! - AND/NAND with some input at 0 (OR/NOR with some input at 1): one such controlling input;
 //!   an input already required in the same machine is preferred, then the one of lowest level;
 //! - a multiplexer with a known select: the select and the selected data input; with an unknown
@@ -30,6 +30,9 @@ use netlist::{Circuit, GateKind, NodeId};
 use crate::fault::{FaultId, FaultUniverse, Injection, Read};
 use crate::patterns::Logic;
 use crate::sim::value::{eval_gate, SimValue, Word3};
+
+/// Observing outputs tried per justification (the lowest-level ones).
+const OBSERVATIONS_TRIED: usize = 4;
 
 /// Required in the good machine.
 const GOOD: u8 = 1;
@@ -271,8 +274,9 @@ impl Justifier {
         self.simulate_good(circuit, vector, instance);
         let output_reads = self.simulate_faulty(circuit, injection, stuck);
 
-        // The lowest-level output where the fault is seen.
-        let mut best: Option<(u32, usize)> = None;
+        // The outputs where the fault is seen, lowest level first; the few lowest are tried and
+        // the one needing the fewest new care bits wins.
+        let mut seen: Vec<(u32, usize)> = Vec::new();
         for (j, &o) in circuit.outputs().iter().enumerate() {
             let faulty = if output_reads.contains(&(j as u32)) {
                 stuck
@@ -282,13 +286,34 @@ impl Justifier {
                 continue;
             };
             if Word3::detects(self.good[o.index()], faulty) != 0 {
-                let level = circuit.level(o);
-                if best.is_none_or(|(l, _)| level < l) {
-                    best = Some((level, j));
-                }
+                seen.push((circuit.level(o), j));
             }
         }
-        let (_, j) = best?;
+        seen.sort_unstable();
+        let mut best: Option<(usize, Vec<Logic>)> = None;
+        for &(_, j) in seen.iter().take(OBSERVATIONS_TRIED) {
+            let cube = self.walk(circuit, injection, stuck, &output_reads, j);
+            let cost = cube
+                .iter()
+                .enumerate()
+                .filter(|&(i, &v)| v != Logic::X && !self.fixed(NodeId(i as u32), word(v)))
+                .count();
+            if best.as_ref().is_none_or(|(c, _)| cost < *c) {
+                best = Some((cost, cube));
+            }
+        }
+        best.map(|(_, cube)| cube)
+    }
+
+    /// The backward walk from output entry `j`: the inputs that keep the fault seen there.
+    fn walk(
+        &mut self,
+        circuit: &Circuit,
+        injection: Injection<'_>,
+        stuck: Word3,
+        output_reads: &[u32],
+        j: usize,
+    ) -> Vec<Logic> {
         let observed = circuit.outputs()[j];
         self.require(observed, GOOD);
         if !output_reads.contains(&(j as u32)) {
@@ -340,7 +365,7 @@ impl Justifier {
             self.need[t as usize] = 0;
         }
         self.touched.clear();
-        Some(cube)
+        cube
     }
 
     /// The pins of `node` whose values keep its output value in `machine`, given its input

@@ -273,42 +273,7 @@ pub fn run(
         .filter(|(_, s)| matches!(s, FaultStatus::Detected(_)))
         .map(|(&f, _)| f)
         .collect();
-    let keep = match options.compaction {
-        Compaction::None => (0..state.patterns.len()).collect(),
-        Compaction::Fast => compact::reverse_order(&simulator, &state.patterns, &detected),
-        Compaction::Max => {
-            let first = compact::reverse_order(&simulator, &state.patterns, &detected);
-            let reduced = compact::select(&state.patterns, &first);
-            let cover = compact::set_cover(&simulator, &reduced, &detected);
-            cover.iter().map(|&k| first[k]).collect()
-        }
-    };
-    let mut patterns = compact::select(&state.patterns, &keep);
-    if options.compaction == Compaction::Max {
-        let mut vectors: Vec<Vec<Logic>> = (0..patterns.len())
-            .map(|p| (0..patterns.width()).map(|i| patterns.get(PatternId(p as u32), i)).collect())
-            .collect();
-        let mut cubes: Vec<Cube> = keep.iter().map(|&k| state.cubes[k].clone()).collect();
-        let mut generator = TestGenerator::new(circuit, &universe);
-        // Each round works from a fresh detection matrix; stop when a round removes nothing.
-        for _ in 0..4 {
-            let removed = reduce::essential_fault_reduction(
-                &mut generator,
-                &simulator,
-                &detected,
-                &mut vectors,
-                &mut cubes,
-                Some(options.compaction.extend_conflict_limit()),
-            )?;
-            if removed == 0 {
-                break;
-            }
-        }
-        patterns = PatternSet::new(circuit.num_inputs());
-        for v in &vectors {
-            patterns.push(v);
-        }
-    }
+    let patterns = state.static_compaction(&universe, &detected)?;
     progress.finish();
     seconds.compaction = t.elapsed().as_secs_f64();
 
@@ -425,6 +390,54 @@ impl State<'_, '_> {
             }
         }
         progress.finish();
+    }
+
+    /// Static compaction of the patterns so far ([`compact`]; with [`Compaction::Max`] also
+    /// [`reduce`]), keeping every fault of `detected` detected.
+    fn static_compaction(
+        &self,
+        universe: &FaultUniverse,
+        detected: &[FaultId],
+    ) -> Result<PatternSet, FlowError> {
+        let keep = match self.options.compaction {
+            Compaction::None => (0..self.patterns.len()).collect(),
+            Compaction::Fast => compact::reverse_order(self.simulator, &self.patterns, detected),
+            Compaction::Max => {
+                let first = compact::reverse_order(self.simulator, &self.patterns, detected);
+                let reduced = compact::select(&self.patterns, &first);
+                let cover = compact::set_cover(self.simulator, &reduced, detected);
+                cover.iter().map(|&k| first[k]).collect()
+            }
+        };
+        let mut patterns = compact::select(&self.patterns, &keep);
+        if self.options.compaction == Compaction::Max {
+            let mut vectors: Vec<Vec<Logic>> = (0..patterns.len())
+                .map(|p| {
+                    (0..patterns.width()).map(|i| patterns.get(PatternId(p as u32), i)).collect()
+                })
+                .collect();
+            let mut cubes: Vec<Cube> = keep.iter().map(|&k| self.cubes[k].clone()).collect();
+            let mut generator = TestGenerator::new(self.circuit, universe);
+            // Each round works from a fresh detection matrix; stop when a round removes nothing.
+            for _ in 0..4 {
+                let removed = reduce::essential_fault_reduction(
+                    &mut generator,
+                    self.simulator,
+                    detected,
+                    &mut vectors,
+                    &mut cubes,
+                    Some(self.options.compaction.extend_conflict_limit()),
+                )?;
+                if removed == 0 {
+                    break;
+                }
+            }
+            patterns = PatternSet::new(self.circuit.num_inputs());
+            for v in &vectors {
+                patterns.push(v);
+            }
+        }
+        Ok(patterns)
     }
 
     /// The deterministic phase over `order`, then the second pass over the faults that ran out

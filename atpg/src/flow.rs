@@ -16,8 +16,10 @@
 //! 3. **Second pass.** Faults that ran out of conflicts are tried again on a fresh solver with
 //!    [`FlowOptions::retry_limit`]; what still runs out goes to SAT sweeping
 //!    ([`crate::sat::sweep`]), and what that cannot decide is reported as aborted.
-//! 4. **Static compaction** ([`compact`]): reverse-order fault simulation, and for
-//!    [`Compaction::Max`] a set cover over the full detection matrix.
+//! 4. **Static compaction** ([`compact`]): reverse-order fault simulation. [`Compaction::Max`]
+//!    also runs the deterministic phase a second time in a shuffled fault order (a second pool
+//!    of patterns), then compacts the first pool alone and both pools together by set cover over
+//!    the full detection matrix and essential-fault reduction ([`reduce`]), keeping the smaller.
 //! 5. **Self-check.** The final patterns are simulated again from scratch: their expected
 //!    responses come from the good machine, and fault simulation of every collapsed fault must
 //!    find every fault the flow called detected, and none it proved untestable. A disagreement is
@@ -34,6 +36,8 @@ pub mod reduce;
 use std::time::Instant;
 
 use netlist::{Circuit, GateKind, NodeId};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
 
 pub use fill::Fill;
 
@@ -255,14 +259,34 @@ pub fn run(
         Compaction::None => (0..faults.len()).collect(),
         Compaction::Fast | Compaction::Max => state.hard_first(),
     };
-    let (stats, backend) = match options.backend {
-        Backend::Cadical => {
-            state.test_generation(&universe, &order, &mut seconds, progress, CadicalBackend::new)?
-        }
-        Backend::Varisat => {
-            state.test_generation(&universe, &order, &mut seconds, progress, VarisatBackend::new)?
-        }
-    };
+    let generate =
+        |state: &mut State<'_, '_>, order: &[usize], seconds: &mut PhaseSeconds| match options
+            .backend
+        {
+            Backend::Cadical => {
+                state.test_generation(&universe, order, seconds, progress, CadicalBackend::new)
+            }
+            Backend::Varisat => {
+                state.test_generation(&universe, order, seconds, progress, VarisatBackend::new)
+            }
+        };
+    let (mut stats, backend) = generate(&mut state, &order, &mut seconds)?;
+    let first_pool = state.patterns.len();
+    if options.compaction == Compaction::Max {
+        // A second pool of patterns from another fault order, for set cover to choose from.
+        let mut second = order.clone();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(options.seed ^ 0x5eed);
+        second.shuffle(&mut rng);
+        state.reopen_detected();
+        let mut more_seconds = PhaseSeconds::default();
+        let (more, _) = generate(&mut state, &second, &mut more_seconds)?;
+        seconds.deterministic += more_seconds.deterministic;
+        seconds.retry += more_seconds.retry;
+        stats.sat_calls += more.sat_calls;
+        stats.sat_conflicts += more.sat_conflicts;
+        stats.extend_calls += more.extend_calls;
+        stats.extended += more.extended;
+    }
 
     let t = Instant::now();
     progress.start(Phase::Compaction, 1);
@@ -273,7 +297,23 @@ pub fn run(
         .filter(|(_, s)| matches!(s, FaultStatus::Detected(_)))
         .map(|(&f, _)| f)
         .collect();
-    let patterns = state.static_compaction(&universe, &detected)?;
+    let mut patterns =
+        state.static_compaction(&universe, &detected, &state.patterns, &state.cubes)?;
+    if first_pool < state.patterns.len() {
+        // Max: the first pool compacted alone, and both pools together; the smaller wins.
+        let first: Vec<usize> = (0..first_pool).collect();
+        let alone = state.static_compaction(
+            &universe,
+            &detected,
+            &compact::select(&state.patterns, &first),
+            &state.cubes[..first_pool],
+        )?;
+        // (A fault the first pool aborted may have been detected by the second.)
+        let complete = simulator.run(&alone, &detected).first_detection.iter().all(Option::is_some);
+        if complete && alone.len() <= patterns.len() {
+            patterns = alone;
+        }
+    }
     progress.finish();
     seconds.compaction = t.elapsed().as_secs_f64();
 
@@ -398,25 +438,27 @@ impl State<'_, '_> {
         &self,
         universe: &FaultUniverse,
         detected: &[FaultId],
+        pool: &PatternSet,
+        cubes: &[Cube],
     ) -> Result<PatternSet, FlowError> {
         let keep = match self.options.compaction {
-            Compaction::None => (0..self.patterns.len()).collect(),
-            Compaction::Fast => compact::reverse_order(self.simulator, &self.patterns, detected),
+            Compaction::None => (0..pool.len()).collect(),
+            Compaction::Fast => compact::reverse_order(self.simulator, pool, detected),
             Compaction::Max => {
-                let first = compact::reverse_order(self.simulator, &self.patterns, detected);
-                let reduced = compact::select(&self.patterns, &first);
+                let first = compact::reverse_order(self.simulator, pool, detected);
+                let reduced = compact::select(pool, &first);
                 let cover = compact::set_cover(self.simulator, &reduced, detected);
                 cover.iter().map(|&k| first[k]).collect()
             }
         };
-        let mut patterns = compact::select(&self.patterns, &keep);
+        let mut patterns = compact::select(pool, &keep);
         if self.options.compaction == Compaction::Max {
             let mut vectors: Vec<Vec<Logic>> = (0..patterns.len())
                 .map(|p| {
                     (0..patterns.width()).map(|i| patterns.get(PatternId(p as u32), i)).collect()
                 })
                 .collect();
-            let mut cubes: Vec<Cube> = keep.iter().map(|&k| self.cubes[k].clone()).collect();
+            let mut cubes: Vec<Cube> = keep.iter().map(|&k| cubes[k].clone()).collect();
             let mut generator = TestGenerator::new(self.circuit, universe);
             // Each round works from a fresh detection matrix; stop when a round removes nothing.
             for _ in 0..4 {
@@ -503,6 +545,18 @@ impl State<'_, '_> {
             decided += 1;
         }
         Ok(decided)
+    }
+
+    /// Marks every detected fault open again (untestable ones stay proven), keeping the
+    /// patterns: the next deterministic pass adds a second pool of patterns.
+    fn reopen_detected(&mut self) {
+        for status in &mut self.status {
+            if matches!(status, FaultStatus::Detected(_)) {
+                *status = FaultStatus::Undetected;
+            }
+        }
+        self.open = (0..self.faults.len()).collect();
+        self.detected = 0;
     }
 
     /// Turns the random phase into a fault order, hardest first, and forgets its patterns: the

@@ -10,7 +10,8 @@
 //! the (up to four) lowest-level outputs where the fault is seen walks back in reverse
 //! topological order, keeping the walk that needs the fewest new care bits. A node whose value is required in one machine asks, of its gate:
 //! - AND/NAND with some input at 0 (OR/NOR with some input at 1): one such controlling input;
-//!   an input already required in the same machine is preferred, then the one of lowest level;
+//!   an input the base cube already fixes is preferred, then one already required in the same
+//!   machine, then the one cheapest to control (SCOAP CC0/CC1);
 //! - a multiplexer with a known select: the select and the selected data input; with an unknown
 //!   select (its output known by consensus): both data inputs;
 //! - any other gate (XOR, XNOR, non-controlled AND/OR, buffers, inverters): every input;
@@ -55,6 +56,63 @@ pub struct Justifier {
     /// need no justification, since the extended cube keeps every care bit of the base.
     base: Vec<Word3>,
     use_base: bool,
+    /// SCOAP combinational controllability of every node, `[CC0, CC1]`: how many input
+    /// assignments it roughly takes to set it to 0 or 1. Among controlling inputs, the cheapest
+    /// to keep is chosen.
+    controllability: Vec<[u32; 2]>,
+}
+
+/// SCOAP CC0/CC1 (Goldstein 1979) of every node, in one pass in topological order; sums
+/// saturate. For XOR-type gates with more than two inputs the usual pairwise rule is applied
+/// in a chain.
+fn scoap_controllability(circuit: &Circuit) -> Vec<[u32; 2]> {
+    const NEVER: u32 = u32::MAX / 4;
+    let mut cc: Vec<[u32; 2]> = Vec::with_capacity(circuit.num_nodes());
+    for node in circuit.nodes() {
+        let ins: Vec<[u32; 2]> = circuit.fanin(node).iter().map(|f| cc[f.index()]).collect();
+        let sum = |v: usize| ins.iter().fold(0u32, |a, c| a.saturating_add(c[v])).min(NEVER);
+        let min = |v: usize| ins.iter().map(|c| c[v]).min().unwrap_or(NEVER);
+        let xor = || {
+            ins.iter().skip(1).fold(ins.first().copied().unwrap_or([0, NEVER]), |a, b| {
+                [
+                    (a[0].saturating_add(b[0])).min(a[1].saturating_add(b[1])).min(NEVER),
+                    (a[0].saturating_add(b[1])).min(a[1].saturating_add(b[0])).min(NEVER),
+                ]
+            })
+        };
+        let [c0, c1] = match circuit.kind(node) {
+            GateKind::Input => [1, 1],
+            GateKind::Const0 => [0, NEVER],
+            GateKind::Const1 => [NEVER, 0],
+            GateKind::ConstX => [NEVER, NEVER],
+            GateKind::Buf => ins[0],
+            GateKind::Not => [ins[0][1], ins[0][0]],
+            GateKind::And => [min(0), sum(1)],
+            GateKind::Nand => [sum(1), min(0)],
+            GateKind::Or => [sum(0), min(1)],
+            GateKind::Nor => [min(1), sum(0)],
+            GateKind::Xor => xor(),
+            GateKind::Xnor => {
+                let [a, b] = xor();
+                [b, a]
+            }
+            GateKind::Mux => {
+                let pick = |v: usize| {
+                    (ins[1][0].saturating_add(ins[0][0]).saturating_add(ins[2][v].min(ins[1][v])))
+                        .min(ins[0][1].saturating_add(ins[2][v]))
+                        .min(ins[0][0].saturating_add(ins[1][v]))
+                        .min(NEVER)
+                };
+                [pick(0), pick(1)]
+            }
+        };
+        let step = |c: u32| if c >= NEVER { NEVER } else { c + 1 };
+        cc.push(match circuit.kind(node) {
+            GateKind::Input | GateKind::Const0 | GateKind::Const1 | GateKind::ConstX => [c0, c1],
+            _ => [step(c0), step(c1)],
+        });
+    }
+    cc
 }
 
 /// A three-valued value as a word with every lane equal.
@@ -91,6 +149,7 @@ impl Justifier {
             touched: Vec::new(),
             base: vec![Word3::X; n],
             use_base: false,
+            controllability: scoap_controllability(circuit),
         }
     }
 
@@ -409,7 +468,8 @@ impl Justifier {
                 let wanted = if machine == FAULTY && !self.in_cone(f) { GOOD } else { machine };
                 let required = self.need[f.index()] & wanted != 0;
                 let free = wanted == GOOD && self.fixed(f, c);
-                let key = (!free, !required, circuit.level(f), p);
+                let cost = self.controllability[f.index()][usize::from(c == Word3::ONE)];
+                let key = (!free, !required, cost, p);
                 if best.is_none_or(|b| key < b) {
                     best = Some(key);
                 }
@@ -425,4 +485,28 @@ impl Justifier {
 
 fn is_forced(injection: Injection<'_>, gate: NodeId, pin: u32) -> bool {
     matches!(injection, Injection::Reads(reads) if reads.contains(&Read::Pin { gate, pin }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scoap_controllability_of_textbook_gates() {
+        let circuit = netlist::bench::parse_bench(
+            "INPUT(a)\nINPUT(b)\nINPUT(c)\nOUTPUT(y)\nOUTPUT(z)\nOUTPUT(x)\n\
+             y = AND(a, b)\nz = NOR(y, c)\nx = XOR(a, b)\n",
+            "scoap.bench",
+        )
+        .expect("parses")
+        .levelize()
+        .expect("levelizes");
+        let cc = scoap_controllability(&circuit);
+        let of = |name: &str| cc[circuit.find_node(name).expect("node").index()];
+        assert_eq!(of("a"), [1, 1]);
+        assert_eq!(of("y"), [2, 3]);
+        // NOR: 0 when either input is 1 (y=1 costs 3, c=1 costs 1), 1 when both are 0.
+        assert_eq!(of("z"), [2, 4]);
+        assert_eq!(of("x"), [3, 3]);
+    }
 }

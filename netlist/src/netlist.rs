@@ -323,6 +323,20 @@ impl Netlist {
         cell
     }
 
+    /// Moves input pin `pin` of `cell` from the net it reads to `net` (scan insertion puts a
+    /// multiplexer in front of a flip-flop's data input this way). Returns the net the pin read
+    /// before, or `None` (and changes nothing) when the cell has no such pin.
+    pub fn reconnect_input(&mut self, cell: CellId, pin: u32, net: NetId) -> Option<NetId> {
+        let edge = self
+            .graph
+            .edges_directed(cell.node(), Direction::Incoming)
+            .find(|e| *e.weight() == pin)
+            .map(|e| (e.id(), e.source()))?;
+        self.graph.remove_edge(edge.0);
+        self.connect_input(net, cell, pin);
+        Some(NetId::from_node(edge.1))
+    }
+
     /// Records where `cell` was defined, for messages.
     pub fn set_cell_pos(&mut self, cell: CellId, pos: SourcePos) {
         if let Some(Node::Cell(c)) = self.graph.node_weight_mut(cell.node()) {

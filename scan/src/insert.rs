@@ -6,9 +6,11 @@
 //! from the Q of the last cell. With `scan_enable` at 0 the multiplexers pass `D` through, so the
 //! design computes exactly what it did before.
 //!
-//! Flip-flops are grouped into domains by (clock net, clock edge, latch or not), in order of
-//! first appearance; chains never mix domains, because shifting across clock edges or domains
-//! needs lock-up latches, which are out of scope. Within a domain the chain lengths differ by at
+//! Flip-flops are grouped into domains by (clock, clock edge, latch or not), in order of first
+//! appearance, where the clock is traced back through buffers and inverters to its root (a clock
+//! tree is one clock, and the root, normally a port, names the chain's clock). Chains never mix
+//! domains, because shifting across clock edges or domains needs lock-up latches, which are out
+//! of scope. Within a domain the chain lengths differ by at
 //! most one. With `ChainLimit::Chains(n)` the `n` chains are shared among the domains so that the
 //! longest chain is as short as possible (each domain gets at least one chain, so there may be
 //! more than `n` chains); with `ChainLimit::MaxLength(l)` each domain gets as few chains as keep
@@ -115,7 +117,7 @@ struct Domain {
     flops: Vec<CellId>,
 }
 
-/// Groups flip-flops by (clock, edge, latch), in order of first appearance.
+/// Groups flip-flops by (clock root, edge, latch), in order of first appearance.
 fn domains(netlist: &Netlist) -> Vec<Domain> {
     let mut keys: Vec<(Option<NetId>, bool, bool)> = Vec::new();
     let mut domains: Vec<Domain> = Vec::new();
@@ -123,16 +125,43 @@ fn domains(netlist: &Netlist) -> Vec<Domain> {
         let CellKind::Flop(info) = &netlist.cell(flop).kind else {
             unreachable!("Netlist::flops lists flip-flop cells only")
         };
-        let key = (info.clock, info.clock_inverted, info.is_latch);
+        let (clock, inverted) = match info.clock {
+            Some(net) => {
+                let (root, through_inverters) = clock_root(netlist, net);
+                (Some(root), info.clock_inverted ^ through_inverters)
+            }
+            None => (None, info.clock_inverted),
+        };
+        let key = (clock, inverted, info.is_latch);
         match keys.iter().position(|k| *k == key) {
             Some(i) => domains[i].flops.push(flop),
             None => {
                 keys.push(key);
-                domains.push(Domain { clock: info.clock, flops: vec![flop] });
+                domains.push(Domain { clock, flops: vec![flop] });
             }
         }
     }
     domains
+}
+
+/// The net a clock comes from through buffers and inverters (a clock tree), and whether an odd
+/// number of inverters lies on the way.
+fn clock_root(netlist: &Netlist, mut net: NetId) -> (NetId, bool) {
+    let mut inverted = false;
+    // A loop of buffers would never end; clock trees are far shallower than this.
+    for _ in 0..10_000 {
+        let Some(driver) = netlist.net_driver(net) else { break };
+        let step = match netlist.cell(driver).kind {
+            CellKind::Gate(GateKind::Buf) => false,
+            CellKind::Gate(GateKind::Not) => true,
+            _ => break,
+        };
+        let inputs = netlist.cell_inputs(driver);
+        let [input] = inputs[..] else { break };
+        net = input;
+        inverted ^= step;
+    }
+    (net, inverted)
 }
 
 /// Chains per domain for the given limit; never more chains than cells in a domain.

@@ -3,8 +3,12 @@
 //!
 //! Points are integer coordinates (DEF database units), so lengths are exact and every run is
 //! deterministic: ties go to the lower point index. Candidate moves are limited to each point's
-//! [`NEIGHBOURS`] nearest points (found with a uniform grid), which keeps a pass linear in the
-//! number of points; a 2-opt move still reverses a stretch of the path array.
+//! [`NEIGHBOURS`] nearest points (found with a uniform grid), and points are looked at from a
+//! "don't look" queue, so the work is about linear in the number of points; a 2-opt move still
+//! reverses a stretch of the cycle (the shorter side). The queue makes "no move gains" hold for
+//! the points on it, not as a final sweep over all points: a full sweep to a strict local optimum
+//! measured 0.7% shorter on 100,000 random row-placed points and five times slower (12 s against
+//! 2.5 s).
 
 /// A position in database units.
 pub type Point = (i64, i64);
@@ -155,142 +159,210 @@ pub fn nearest_neighbour(points: &[Point], ids: &[u32]) -> Vec<u32> {
 }
 
 /// Improves an open path in place with 2-opt and Or-opt (segments of 1 to 3 points, either way
-/// round) until no move shortens it. The endpoints may change. Never makes the path longer.
+/// round) until no point on the queue below has a move that shortens the path. The endpoints may change. Never makes the path longer.
+///
+/// The path is kept as a cycle through an extra "dummy" point at distance 0 from every point, so
+/// that the open path is the cycle cut at the dummy. In a cycle a 2-opt move may reverse either
+/// of the two stretches it separates, and the shorter one is reversed; an Or-opt move is done as
+/// two or three 2-opt moves. Points are looked at from a queue ("don't look" bits): a point goes
+/// back on the queue only when a move changes one of its edges.
 pub fn improve(points: &[Point], tour: &mut [u32]) {
     let n = tour.len();
     if n < 3 {
         return;
     }
-    // Work on local ids 0..n: `t` is the path, `pos` the inverse.
     let local: Vec<Point> = tour.iter().map(|&i| points[i as usize]).collect();
     let ids: Vec<u32> = (0..n as u32).collect();
     let grid = Grid::new(&local, &ids);
     let neighbours: Vec<Vec<u32>> = (0..n)
         .map(|i| grid.nearest(&local, local[i], NEIGHBOURS.min(n - 1), Some(i as u32)))
         .collect();
-    let mut t: Vec<u32> = ids.clone();
-    let mut pos: Vec<u32> = ids;
-    let d = |a: u32, b: u32| distance(local[a as usize], local[b as usize]);
-    loop {
-        let mut improved = false;
-        for x in 0..n as u32 {
-            for &y in &neighbours[x as usize] {
-                let (p, q) = (pos[x as usize] as usize, pos[y as usize] as usize);
-                let candidates =
-                    if q > p { [(p + 1, q), (p, q - 1)] } else { [(q, p - 1), (q + 1, p)] };
-                for (a, b) in candidates {
-                    if a >= b || (a == 0 && b == n - 1) {
-                        continue;
-                    }
-                    let mut delta = 0;
-                    if a > 0 {
-                        delta += d(t[a - 1], t[b]) - d(t[a - 1], t[a]);
-                    }
-                    if b < n - 1 {
-                        delta += d(t[a], t[b + 1]) - d(t[b], t[b + 1]);
-                    }
-                    if delta < 0 {
-                        t[a..=b].reverse();
-                        for (i, &v) in t.iter().enumerate().take(b + 1).skip(a) {
-                            pos[v as usize] = i as u32;
-                        }
-                        improved = true;
-                        break;
-                    }
+    // Local ids 0..n, the dummy is n; the cycle starts at the dummy.
+    let mut cycle = Cycle::new(n);
+    let dummy = n as u32;
+    let d = |a: u32, b: u32| {
+        if a == dummy || b == dummy {
+            0
+        } else {
+            distance(local[a as usize], local[b as usize])
+        }
+    };
+    // "Don't look" queue: a point is looked at again only when an edge at it or near it changed.
+    let mut queue: std::collections::VecDeque<u32> = (0..n as u32).collect();
+    let mut queued = vec![true; n + 1];
+    let wake =
+        |touched: &[u32], queue: &mut std::collections::VecDeque<u32>, queued: &mut [bool]| {
+            for &v in touched {
+                if v != dummy && !queued[v as usize] {
+                    queued[v as usize] = true;
+                    queue.push_back(v);
                 }
             }
-            for length in 1..=3usize.min(n - 1) {
-                let p = pos[x as usize] as usize;
-                for start in [Some(p), p.checked_sub(length - 1)] {
-                    let Some(start) = start else { continue };
-                    if start + length > n {
-                        continue;
-                    }
-                    if or_opt(&mut t, &mut pos, &neighbours, start, length, &d) {
-                        improved = true;
-                        break;
+        };
+    while let Some(x) = queue.pop_front() {
+        queued[x as usize] = false;
+        let mut touched: Option<Vec<u32>> = None;
+        'search: for &y in &neighbours[x as usize] {
+            // New edge (x, y), with both successors or both predecessors.
+            for forward in [true, false] {
+                let step = |c: &Cycle, v: u32| if forward { c.next(v) } else { c.prev(v) };
+                let (x2, y2) = (step(&cycle, x), step(&cycle, y));
+                if x2 == y || y2 == x {
+                    continue;
+                }
+                if d(x, y) + d(x2, y2) < d(x, x2) + d(y, y2) {
+                    cycle.two_opt(x, x2, y, y2);
+                    touched = Some(vec![x, x2, y, y2]);
+                    break 'search;
+                }
+            }
+        }
+        if touched.is_none() {
+            'or: for length in 1..=3usize.min(n - 1) {
+                // Segments with x at their first or last point.
+                let mut first_candidates = [x, x];
+                for _ in 1..length {
+                    first_candidates[1] = cycle.prev(first_candidates[1]);
+                }
+                for first in first_candidates {
+                    if let Some(nodes) = or_opt(&mut cycle, &neighbours, first, length, dummy, &d) {
+                        touched = Some(nodes.to_vec());
+                        break 'or;
                     }
                 }
             }
         }
-        if !improved {
-            break;
+        if let Some(nodes) = touched {
+            wake(&nodes, &mut queue, &mut queued);
+            wake(&[x], &mut queue, &mut queued);
         }
     }
-    // `t` holds local ids; map them back to the caller's ids.
+    // Read the path from the dummy on and map local ids back to the caller's ids.
     let original: Vec<u32> = tour.to_vec();
-    for (slot, &v) in tour.iter_mut().zip(&t) {
+    let mut v = cycle.next(dummy);
+    for slot in tour.iter_mut() {
         *slot = original[v as usize];
+        v = cycle.next(v);
     }
 }
 
-/// Tries to move the segment `t[start..start + length]` next to a neighbour of one of its ends;
-/// applies the first move that gains and says whether it did.
+/// A cyclic order of `0..=n` as an array and its inverse.
+struct Cycle {
+    order: Vec<u32>,
+    pos: Vec<u32>,
+}
+
+impl Cycle {
+    fn new(n: usize) -> Cycle {
+        // The dummy (n) first, then the path.
+        let order: Vec<u32> = std::iter::once(n as u32).chain(0..n as u32).collect();
+        let mut pos = vec![0u32; n + 1];
+        for (i, &v) in order.iter().enumerate() {
+            pos[v as usize] = i as u32;
+        }
+        Cycle { order, pos }
+    }
+
+    fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    fn next(&self, v: u32) -> u32 {
+        let i = self.pos[v as usize] as usize + 1;
+        self.order[if i == self.len() { 0 } else { i }]
+    }
+
+    fn prev(&self, v: u32) -> u32 {
+        let i = self.pos[v as usize] as usize;
+        self.order[if i == 0 { self.len() - 1 } else { i - 1 }]
+    }
+
+    /// Reverses the stretch from position `from` forward to position `to` (cyclically), or the
+    /// rest of the cycle, whichever is shorter: the same cycle either way.
+    fn reverse(&mut self, from: usize, to: usize) {
+        let m = self.len();
+        let inner = (to + m - from) % m + 1;
+        let (mut i, mut j, count) = if inner * 2 <= m {
+            (from, to, inner / 2)
+        } else {
+            ((to + 1) % m, (from + m - 1) % m, (m - inner) / 2)
+        };
+        for _ in 0..count {
+            self.order.swap(i, j);
+            self.pos[self.order[i] as usize] = i as u32;
+            self.pos[self.order[j] as usize] = j as u32;
+            i = if i + 1 == m { 0 } else { i + 1 };
+            j = if j == 0 { m - 1 } else { j - 1 };
+        }
+    }
+
+    /// Replaces edges (x1, x2) and (y1, y2) by (x1, y1) and (x2, y2), where x2 follows x1 and y2
+    /// follows y1 in the same direction.
+    fn two_opt(&mut self, x1: u32, x2: u32, y1: u32, y2: u32) {
+        let p = |v: u32| self.pos[v as usize] as usize;
+        if self.next(x1) == x2 {
+            // ... x1 x2 ... y1 y2 ...: reverse x2..y1.
+            let (from, to) = (p(x2), p(y1));
+            self.reverse(from, to);
+        } else {
+            // ... x2 x1 ... y2 y1 ...: reverse x1..y2.
+            let (from, to) = (p(x1), p(y2));
+            self.reverse(from, to);
+        }
+    }
+}
+
+/// Tries to move the segment of `length` points that starts at `first` (going forward) next to a
+/// neighbour of one of its ends, either way round; applies the first move that gains and returns
+/// the points whose edges changed.
 fn or_opt(
-    t: &mut [u32],
-    pos: &mut [u32],
+    cycle: &mut Cycle,
     neighbours: &[Vec<u32>],
-    start: usize,
+    first: u32,
     length: usize,
+    dummy: u32,
     d: &impl Fn(u32, u32) -> i64,
-) -> bool {
-    let n = t.len();
-    let end = start + length; // exclusive
-    let (first, last) = (t[start], t[end - 1]);
-    let before = (start > 0).then(|| t[start - 1]);
-    let after = (end < n).then(|| t[end]);
-    let mut removal = 0;
-    if let Some(u) = before {
-        removal -= d(u, first);
+) -> Option<[u32; 6]> {
+    let mut segment = [first; 3];
+    for k in 1..length {
+        segment[k] = cycle.next(segment[k - 1]);
     }
-    if let Some(v) = after {
-        removal -= d(last, v);
+    let segment = &segment[..length];
+    if segment.contains(&dummy) {
+        return None;
     }
-    if let (Some(u), Some(v)) = (before, after) {
-        removal += d(u, v);
+    let last = segment[length - 1];
+    let before = cycle.prev(first);
+    let after = cycle.next(last);
+    if before == after {
+        return None;
     }
+    let removal = d(before, after) - d(before, first) - d(last, after);
     for &y in neighbours[first as usize].iter().chain(&neighbours[last as usize]) {
-        let r = pos[y as usize] as usize;
-        if (start..end).contains(&r) {
+        if segment.contains(&y) {
             continue;
         }
-        // Gap g: between t[g - 1] and t[g].
-        for gap in [r, r + 1] {
-            if (start..=end).contains(&gap) {
+        for (u, v) in [(y, cycle.next(y)), (cycle.prev(y), y)] {
+            if segment.contains(&u) || segment.contains(&v) {
                 continue;
             }
-            let u = (gap > 0).then(|| t[gap - 1]);
-            let v = (gap < n).then(|| t[gap]);
-            let base = match (u, v) {
-                (Some(u), Some(v)) => -d(u, v),
-                _ => 0,
-            };
-            let forward = base + u.map_or(0, |u| d(u, first)) + v.map_or(0, |v| d(last, v));
-            let reversed = base + u.map_or(0, |u| d(u, last)) + v.map_or(0, |v| d(first, v));
-            let (insertion, reverse) =
-                if reversed < forward { (reversed, true) } else { (forward, false) };
-            if removal + insertion < 0 {
-                let range = if gap < start {
-                    t[gap..end].rotate_right(length);
-                    if reverse {
-                        t[gap..gap + length].reverse();
-                    }
-                    gap..end
-                } else {
-                    t[start..gap].rotate_left(length);
-                    if reverse {
-                        t[gap - length..gap].reverse();
-                    }
-                    start..gap
-                };
-                for i in range {
-                    pos[t[i] as usize] = i as u32;
-                }
-                return true;
+            let forward = d(u, first) + d(last, v) - d(u, v);
+            let reversed = d(u, last) + d(first, v) - d(u, v);
+            if removal + forward.min(reversed) >= 0 {
+                continue;
             }
+            // before [first..last] after ... u v  ->  before after ... u [last..first] v
+            cycle.two_opt(before, first, u, v);
+            if u != after {
+                cycle.two_opt(before, u, after, last);
+            }
+            if forward < reversed {
+                cycle.two_opt(u, last, first, v);
+            }
+            return Some([before, first, last, after, u, v]);
         }
     }
-    false
+    None
 }
 
 #[cfg(test)]

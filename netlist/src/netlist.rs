@@ -526,3 +526,21 @@ impl Netlist {
         self.graph.node_indices().next_back().map_or(0, |n| n.index() + 1)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reconnect_input_moves_one_pin() {
+        let mut netlist = Netlist::new("t");
+        let (a, b, c, y) = (netlist.net("a"), netlist.net("b"), netlist.net("c"), netlist.net("y"));
+        let gate = netlist.add_gate("g", GateKind::And, &[a, b], y);
+        assert_eq!(netlist.reconnect_input(gate, 1, c), Some(b));
+        assert_eq!(netlist.cell_inputs(gate), [a, c]);
+        assert_eq!(netlist.sink_count(b), 0);
+        assert_eq!(netlist.net_sinks(c), [(gate, 1)]);
+        assert_eq!(netlist.reconnect_input(gate, 5, b), None, "no such pin");
+        assert_eq!(netlist.cell_inputs(gate), [a, c]);
+    }
+}

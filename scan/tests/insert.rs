@@ -236,3 +236,69 @@ proptest! {
         assert_balanced(&inserted);
     }
 }
+
+/// Flip-flops on two clocks, one clock through a buffer and an inverter, and both edges.
+fn two_clock_netlist() -> Netlist {
+    let mut netlist = Netlist::new("clocks");
+    let a = netlist.net("a");
+    netlist.add_input(a);
+    let (clk1, clk2) = (netlist.net("clk1"), netlist.net("clk2"));
+    netlist.add_input(clk1);
+    netlist.add_input(clk2);
+    let buffered = netlist.net("clk1_buf");
+    netlist.add_gate("cb", netlist::GateKind::Buf, &[clk1], buffered);
+    let inverted = netlist.net("clk1_inv");
+    netlist.add_gate("ci", netlist::GateKind::Not, &[clk1], inverted);
+    // (clock net, falling edge): clk1 rising (directly and through the buffer), clk1 falling
+    // (through the inverter and directly on the falling edge), clk2 rising.
+    let flops = [
+        (clk1, false),
+        (buffered, false),
+        (inverted, false),
+        (clk1, true),
+        (clk2, false),
+        (clk1, false),
+        (clk2, false),
+    ];
+    let mut previous = a;
+    for (i, &(clock, clock_inverted)) in flops.iter().enumerate() {
+        let q = netlist.net(&format!("q{i}"));
+        let d = netlist.net(&format!("d{i}"));
+        netlist.add_gate(format!("g{i}"), netlist::GateKind::Xor, &[previous, a], d);
+        let info = netlist::FlopInfo { clock: Some(clock), clock_inverted, ..Default::default() };
+        netlist.add_flop(format!("ff{i}"), d, q, info);
+        netlist.add_output(q);
+        previous = q;
+    }
+    netlist
+}
+
+#[test]
+fn clock_domains_get_their_own_chains() {
+    let netlist = two_clock_netlist();
+    let inserted = insert_scan(&netlist, &ScanOptions::default()).expect("inserts");
+    let chains: Vec<(Option<&str>, Vec<&str>)> = inserted
+        .chains
+        .chains
+        .iter()
+        .map(|c| (c.clock.as_deref(), c.cells.iter().map(String::as_str).collect()))
+        .collect();
+    assert_eq!(
+        chains,
+        [
+            (Some("clk1"), vec!["ff0", "ff1", "ff5"]),
+            (Some("clk1"), vec!["ff2", "ff3"]),
+            (Some("clk2"), vec!["ff4", "ff6"]),
+        ],
+        "the buffered clock is clk1; the inverted one and the falling edge share a domain"
+    );
+    assert!(inserted.report.notes.iter().any(|n| n.contains("3 chains instead of 1")));
+    assert_equivalent(&netlist, &inserted, 3);
+    assert_shifts(&inserted, 3);
+    // Four chains: the largest domain gets the extra one.
+    let inserted =
+        insert_scan(&netlist, &options(ChainLimit::Chains(4), OrderMethod::None)).expect("inserts");
+    let lengths: Vec<usize> = inserted.chains.chains.iter().map(|c| c.cells.len()).collect();
+    assert_eq!(lengths, [2, 1, 2, 2]);
+    assert_balanced(&inserted);
+}

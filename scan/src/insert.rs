@@ -164,6 +164,24 @@ fn clock_root(netlist: &Netlist, mut net: NetId) -> (NetId, bool) {
     (net, inverted)
 }
 
+/// The clock a chain file names for a chain: the domain's root clock when it feeds nothing but
+/// clock pins (a clock port in the full-scan view), else the clock net all the chain's cells
+/// share, else none (pattern writers then take each cell's own clock net). A root that feeds a
+/// clock tree of buffers is a data input of the full-scan view, and the STIL writer rightly
+/// refuses a port that is both.
+fn chain_clock(netlist: &Netlist, root: Option<NetId>, cells: &[CellId]) -> Option<String> {
+    let root = root?;
+    if netlist.sink_count(root) == 0 {
+        return Some(netlist.net_name(root).to_string());
+    }
+    let clock_of = |cell: CellId| match &netlist.cell(cell).kind {
+        CellKind::Flop(info) => info.clock,
+        _ => None,
+    };
+    let first = clock_of(*cells.first()?)?;
+    cells.iter().all(|&c| clock_of(c) == Some(first)).then(|| netlist.net_name(first).to_string())
+}
+
 /// Chains per domain for the given limit; never more chains than cells in a domain.
 pub(crate) fn chains_per_domain(
     sizes: &[usize],
@@ -273,7 +291,7 @@ pub fn insert_scan(netlist: &Netlist, options: &ScanOptions<'_>) -> Result<Inser
             let out = scanned.net(&scan_out);
             scanned.add_gate(format!("{scan_out}_buf"), GateKind::Buf, &[previous], out);
             scanned.add_output(out);
-            let clock = clock.map(|c| netlist.net_name(c).to_string());
+            let clock = chain_clock(netlist, *clock, cells);
             chains.chains.push(ScanChain {
                 name: format!("chain{number}"),
                 scan_in,

@@ -304,3 +304,30 @@ fn clock_domains_get_their_own_chains() {
     assert_eq!(lengths, [2, 1, 2, 2]);
     assert_balanced(&inserted);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn placement_order_on_random_netlists(
+        seed in any::<u64>(),
+        flops in 1usize..120,
+        chains in 1usize..9,
+    ) {
+        let spec = RandomSpec { flops, gates: 40, ..RandomSpec::default() };
+        let netlist = random_netlist(seed, &spec);
+        let mut placement = Placement::new(1000.0);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        for &flop in netlist.flops() {
+            let position = (rng.gen_range(0..50_000), rng.gen_range(0..50) * 2720);
+            placement.insert(netlist.cell(flop).name.clone(), position);
+        }
+        let opts = options(ChainLimit::Chains(chains), OrderMethod::Placement(&placement));
+        let inserted = insert_scan(&netlist, &opts).expect("inserts");
+        let report = &inserted.report;
+        prop_assert!(report.wirelength_final_um <= report.wirelength_nearest_neighbour_um);
+        assert_equivalent(&netlist, &inserted, seed);
+        assert_shifts(&inserted, seed);
+        assert_balanced(&inserted);
+    }
+}

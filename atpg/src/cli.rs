@@ -10,6 +10,7 @@ mod faults;
 mod fsim;
 mod output;
 mod run;
+mod scan;
 mod stats;
 mod testbench;
 
@@ -28,6 +29,7 @@ enum Command {
     Fsim(fsim::FsimArgs),
     Run(run::RunArgs),
     Testbench(testbench::TestbenchArgs),
+    Scan(scan::ScanArgs),
 }
 
 /// How to read the design: shared by every subcommand that takes a netlist.
@@ -130,5 +132,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Fsim(args) => fsim::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Testbench(args) => testbench::run(&args),
+        Command::Scan(args) => scan::run(&args),
     }
 }

@@ -323,6 +323,20 @@ impl Netlist {
         cell
     }
 
+    /// Moves input pin `pin` of `cell` from the net it reads to `net` (scan insertion puts a
+    /// multiplexer in front of a flip-flop's data input this way). Returns the net the pin read
+    /// before, or `None` (and changes nothing) when the cell has no such pin.
+    pub fn reconnect_input(&mut self, cell: CellId, pin: u32, net: NetId) -> Option<NetId> {
+        let edge = self
+            .graph
+            .edges_directed(cell.node(), Direction::Incoming)
+            .find(|e| *e.weight() == pin)
+            .map(|e| (e.id(), e.source()))?;
+        self.graph.remove_edge(edge.0);
+        self.connect_input(net, cell, pin);
+        Some(NetId::from_node(edge.1))
+    }
+
     /// Records where `cell` was defined, for messages.
     pub fn set_cell_pos(&mut self, cell: CellId, pos: SourcePos) {
         if let Some(Node::Cell(c)) = self.graph.node_weight_mut(cell.node()) {
@@ -510,5 +524,23 @@ impl Netlist {
     /// [`NetId::index`] or [`CellId::index`].
     pub fn index_bound(&self) -> usize {
         self.graph.node_indices().next_back().map_or(0, |n| n.index() + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reconnect_input_moves_one_pin() {
+        let mut netlist = Netlist::new("t");
+        let (a, b, c, y) = (netlist.net("a"), netlist.net("b"), netlist.net("c"), netlist.net("y"));
+        let gate = netlist.add_gate("g", GateKind::And, &[a, b], y);
+        assert_eq!(netlist.reconnect_input(gate, 1, c), Some(b));
+        assert_eq!(netlist.cell_inputs(gate), [a, c]);
+        assert_eq!(netlist.sink_count(b), 0);
+        assert_eq!(netlist.net_sinks(c), [(gate, 1)]);
+        assert_eq!(netlist.reconnect_input(gate, 5, b), None, "no such pin");
+        assert_eq!(netlist.cell_inputs(gate), [a, c]);
     }
 }

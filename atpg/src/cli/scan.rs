@@ -1,0 +1,174 @@
+//! `atpg scan`: inserts scan chains and writes the scan-inserted netlist and its chain file.
+//!
+//! Every flip-flop gets a multiplexer in front of its data pin; chains are balanced to within one
+//! cell per clock domain and ordered by placement (`--def`), netlist proximity or netlist order
+//! (see the `scan` crate). The netlist is written as structural Verilog (`-o`), the chains as a
+//! JSON chain file (`--chains-out`) that `atpg run --scan-chains` reads, and the ordering report
+//! as JSON (`--report`). Before anything is written, the written Verilog is read back and the
+//! chain file is checked against it, so the two always agree. Files are written atomically.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use netlist::verilog::{parse_verilog, VerilogOptions};
+use netlist::verilog_writer::{instance_names, write_verilog};
+use scan::{insert_scan, ChainLimit, OrderMethod, ScanOptions};
+use serde::Serialize;
+use std::collections::HashMap;
+
+use super::output::write_atomically;
+use super::DesignArgs;
+
+/// Insert scan chains: a multiplexer per flip-flop, balanced and ordered chains.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    design: DesignArgs,
+    /// Placed DEF of the design (`.def` or `.def.gz`): cell positions for `--order placement`.
+    #[arg(long, value_name = "PLACED.def")]
+    def: Option<PathBuf>,
+    /// Number of chains (at least one per clock domain).
+    #[arg(long, value_name = "N", conflicts_with = "max_length")]
+    chains: Option<usize>,
+    /// Longest chain allowed; as few chains as that allows.
+    #[arg(long, value_name = "L")]
+    max_length: Option<usize>,
+    /// Cell order along the chains (default: `placement` with `--def`, else `none`).
+    #[arg(long, value_enum)]
+    order: Option<OrderArg>,
+    /// Write the scan-inserted netlist (structural Verilog) to this file.
+    #[arg(short = 'o', long = "output", value_name = "OUT.v")]
+    output: PathBuf,
+    /// Write the chain file (JSON) to this file.
+    #[arg(long, value_name = "CHAINS.json")]
+    chains_out: PathBuf,
+    /// Write the ordering report (JSON) to this file.
+    #[arg(long, value_name = "R.json")]
+    report: Option<PathBuf>,
+}
+
+/// `--order` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum OrderArg {
+    /// Shortest Manhattan wirelength between cell origins (needs `--def`).
+    Placement,
+    /// Flip-flops connected through logic kept together.
+    Netlist,
+    /// Netlist order.
+    None,
+}
+
+/// The JSON report: the inputs and the `scan` crate's report.
+#[derive(Debug, Serialize)]
+struct Report<'a> {
+    design: String,
+    flip_flops: usize,
+    #[serde(flatten)]
+    scan: &'a scan::ScanReport,
+}
+
+/// Runs `atpg scan`.
+pub fn run(args: &ScanArgs) -> Result<()> {
+    let netlist = args.design.read()?;
+    let placement = match &args.def {
+        Some(path) => Some(
+            scan::read_def(path).with_context(|| format!("reading DEF file {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let order_arg = args.order.unwrap_or(if placement.is_some() {
+        OrderArg::Placement
+    } else {
+        OrderArg::None
+    });
+    let order = match (order_arg, &placement) {
+        (OrderArg::Placement, Some(p)) => OrderMethod::Placement(p),
+        (OrderArg::Placement, None) => bail!("--order placement needs --def PLACED.def"),
+        (OrderArg::Netlist, _) => OrderMethod::Netlist,
+        (OrderArg::None, _) => OrderMethod::None,
+    };
+    let limit = match (args.chains, args.max_length) {
+        (_, Some(l)) => ChainLimit::MaxLength(l),
+        (Some(n), None) => ChainLimit::Chains(n),
+        (None, None) => ChainLimit::Chains(1),
+    };
+    let options = ScanOptions { limit, order, ..ScanOptions::default() };
+    let mut inserted = insert_scan(&netlist, &options)?;
+
+    // Chain files name flip-flops as the written Verilog does (a flip-flop named like a net is
+    // written under another name).
+    let written: HashMap<String, String> = instance_names(&inserted.netlist)
+        .into_iter()
+        .map(|(cell, name)| (inserted.netlist.cell(cell).name.clone(), name))
+        .collect();
+    for chain in &mut inserted.chains.chains {
+        for cell in &mut chain.cells {
+            if let Some(name) = written.get(cell.as_str()) {
+                cell.clone_from(name);
+            }
+        }
+    }
+    let verilog = write_verilog(&inserted.netlist);
+
+    // Self-check: the written netlist reads back and the chain file describes it.
+    let out_name = args.output.display().to_string();
+    let reread = parse_verilog(&verilog, &out_name, &VerilogOptions::default())
+        .context("reading back the scan-inserted netlist (a bug)")?
+        .levelize()
+        .context("compiling the scan-inserted netlist (a bug)")?;
+    inserted
+        .chains
+        .validate(&reread)
+        .context("the chain file does not describe the written netlist (a bug)")?;
+
+    write_atomically(&args.output, verilog.as_bytes())?;
+    write_atomically(&args.chains_out, inserted.chains.to_json().as_bytes())?;
+    let report = Report {
+        design: netlist.name().to_string(),
+        flip_flops: netlist.flops().len(),
+        scan: &inserted.report,
+    };
+    if let Some(path) = &args.report {
+        let mut text = serde_json::to_string_pretty(&report)?;
+        text.push('\n');
+        write_atomically(path, text.as_bytes())?;
+    }
+
+    let r = &inserted.report;
+    println!(
+        "{}: {} flip-flops, {} clock domains, {} chains (order: {})",
+        report.design,
+        report.flip_flops,
+        r.domains,
+        r.chains.len(),
+        r.order
+    );
+    for chain in &r.chains {
+        let clock = chain.clock.as_deref().unwrap_or("-");
+        match chain.wirelength_um {
+            Some(w) => {
+                println!("  {}: {} cells, clock {clock}, {w:.1} um", chain.name, chain.length)
+            }
+            None => println!("  {}: {} cells, clock {clock}", chain.name, chain.length),
+        }
+    }
+    if let (Some(a), Some(b), Some(c)) =
+        (r.wirelength_netlist_order_um, r.wirelength_nearest_neighbour_um, r.wirelength_final_um)
+    {
+        println!(
+            "wirelength: netlist order {a:.1} um, nearest neighbour {b:.1} um, final {c:.1} um ({:+.1}% against nearest neighbour)",
+            if b > 0.0 { (c - b) / b * 100.0 } else { 0.0 }
+        );
+    }
+    if r.library_scan_cells > 0 {
+        println!(
+            "note: {} library scan flip-flops got a multiplexer like the others; their own scan pins are left as they were",
+            r.library_scan_cells
+        );
+    }
+    for note in &r.notes {
+        println!("note: {note}");
+    }
+    Ok(())
+}

@@ -1,0 +1,333 @@
+//! Scan insertion is proven by simulation: with scan enable at 0 the scan-inserted netlist
+//! computes what the original does; with scan enable at 1 every chain shifts a random stream
+//! from its scan-in to its scan-out in chain-length cycles. Chains are balanced, cover every
+//! flip-flop once and come out the same on every run.
+//!
+//! Tests on `../shared/benchmarks` skip with a notice when it is absent.
+
+use netlist::generate::{random_netlist, RandomSpec};
+use netlist::{Circuit, Netlist};
+use proptest::prelude::*;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use scan::{insert_scan, ChainLimit, Inserted, OrderMethod, Placement, ScanOptions};
+
+/// Simulates the original and the scan-inserted circuit on the same random inputs and states,
+/// scan enable 0 and random scan-in values, and compares every output and next state.
+fn assert_equivalent(original: &Netlist, inserted: &Inserted, seed: u64) {
+    let before = original.levelize().expect("original levelizes");
+    let after = inserted.netlist.levelize().expect("scan-inserted netlist levelizes");
+    let chains = inserted.chains.chains.len();
+    assert_eq!(after.num_primary_inputs(), before.num_primary_inputs() + 1 + chains);
+    assert_eq!(after.num_primary_outputs(), before.num_primary_outputs() + chains);
+    let names = |c: &Circuit| c.scan_cells().iter().map(|s| s.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&before), names(&after), "flip-flops keep their order");
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    for _ in 0..8 {
+        let primary: Vec<u64> = (0..before.num_primary_inputs()).map(|_| rng.gen()).collect();
+        let state: Vec<u64> = (0..before.scan_cells().len()).map(|_| rng.gen()).collect();
+        let mut inputs_before = primary.clone();
+        inputs_before.extend(&state);
+        let mut inputs_after = Vec::new();
+        for node in after.inputs().take(after.num_primary_inputs()) {
+            let name = after.node_name(node);
+            let word = match before.inputs().position(|n| before.node_name(n) == name) {
+                Some(i) => primary[i],
+                None if name == "scan_enable" => 0,
+                None => rng.gen(),
+            };
+            inputs_after.push(word);
+        }
+        inputs_after.extend(&state);
+        let out_before = before.output_values(&before.simulate(&inputs_before));
+        let out_after = after.output_values(&after.simulate(&inputs_after));
+        let po = before.num_primary_outputs();
+        assert_eq!(out_before[..po], out_after[..po], "primary outputs");
+        assert_eq!(out_before[po..], out_after[po + chains..], "next states");
+    }
+}
+
+/// Shifts random streams through every chain with scan enable at 1, cycle by cycle, and checks
+/// that each scan-out repeats its scan-in after chain-length cycles and that the chain holds the
+/// stream after loading.
+fn assert_shifts(inserted: &Inserted, seed: u64) {
+    let circuit = inserted.netlist.levelize().expect("levelizes");
+    let resolved =
+        inserted.chains.validate(&circuit).expect("the chain file describes the netlist");
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let pi = circuit.num_primary_inputs();
+    let input_index = |name: &str| {
+        circuit.inputs().position(|n| circuit.node_name(n) == name).expect("port is an input")
+    };
+    let enable = input_index("scan_enable");
+    let scan_in: Vec<usize> =
+        inserted.chains.chains.iter().map(|c| input_index(&c.scan_in)).collect();
+    let scan_out: Vec<usize> = inserted
+        .chains
+        .chains
+        .iter()
+        .map(|c| {
+            (0..circuit.num_primary_outputs())
+                .find(|&o| circuit.node_name(circuit.outputs()[o]) == c.scan_out)
+                .expect("port is an output")
+        })
+        .collect();
+    let longest = resolved.iter().map(Vec::len).max().unwrap_or(0);
+    let cycles = 2 * longest + 2;
+    let mut state: Vec<u64> = (0..circuit.scan_cells().len()).map(|_| rng.gen()).collect();
+    let mut shifted_in: Vec<Vec<u64>> = vec![Vec::new(); resolved.len()];
+    let mut shifted_out: Vec<Vec<u64>> = vec![Vec::new(); resolved.len()];
+    for cycle in 0..cycles {
+        let mut inputs: Vec<u64> = (0..pi).map(|_| rng.gen()).collect();
+        inputs[enable] = u64::MAX;
+        for (k, &i) in scan_in.iter().enumerate() {
+            shifted_in[k].push(inputs[i]);
+        }
+        inputs.extend(&state);
+        let outputs = circuit.output_values(&circuit.simulate(&inputs));
+        for (k, &o) in scan_out.iter().enumerate() {
+            shifted_out[k].push(outputs[o]);
+        }
+        state = outputs[circuit.num_primary_outputs()..].to_vec();
+        for (k, cells) in resolved.iter().enumerate() {
+            if cycle + 1 == cells.len() {
+                // Loaded: cell i holds the value shifted in i cells before the last.
+                for (i, &cell) in cells.iter().enumerate() {
+                    assert_eq!(
+                        state[cell],
+                        shifted_in[k][cells.len() - 1 - i],
+                        "chain {k} cell {i}"
+                    );
+                }
+            }
+        }
+    }
+    for (k, cells) in resolved.iter().enumerate() {
+        for t in 0..cycles - cells.len() {
+            assert_eq!(shifted_out[k][t + cells.len()], shifted_in[k][t], "chain {k} cycle {t}");
+        }
+    }
+}
+
+/// Chains cover every flip-flop once and, within a clock domain, differ by at most one cell.
+fn assert_balanced(inserted: &Inserted) {
+    let circuit = inserted.netlist.levelize().expect("levelizes");
+    inserted.chains.validate(&circuit).expect("every flip-flop in exactly one chain");
+    let mut by_clock: std::collections::BTreeMap<Option<String>, Vec<usize>> = Default::default();
+    for chain in &inserted.chains.chains {
+        by_clock.entry(chain.clock.clone()).or_default().push(chain.cells.len());
+    }
+    for lengths in by_clock.values() {
+        let (min, max) = (lengths.iter().min(), lengths.iter().max());
+        assert!(max.zip(min).is_some_and(|(a, b)| a - b <= 1), "lengths {lengths:?}");
+    }
+}
+
+fn options(limit: ChainLimit, order: OrderMethod<'_>) -> ScanOptions<'_> {
+    ScanOptions { limit, order, ..ScanOptions::default() }
+}
+
+fn check_all(netlist: &Netlist, seed: u64) {
+    for limit in [ChainLimit::Chains(1), ChainLimit::Chains(3), ChainLimit::MaxLength(4)] {
+        for order in [OrderMethod::None, OrderMethod::Netlist] {
+            let inserted = insert_scan(netlist, &options(limit, order)).expect("inserts");
+            assert_equivalent(netlist, &inserted, seed);
+            assert_shifts(&inserted, seed);
+            assert_balanced(&inserted);
+            let again = insert_scan(netlist, &options(limit, order)).expect("inserts");
+            assert_eq!(again.chains, inserted.chains, "deterministic");
+        }
+    }
+}
+
+#[test]
+fn iscas89_circuits_are_equivalent_and_shift() {
+    let Some(dir) = netlist::testdata::benchmarks() else { return };
+    for name in ["s27", "s298", "s1423"] {
+        let path = dir.join(format!("iscas89/{name}.bench"));
+        let netlist = netlist::read_netlist(&path, &Default::default()).expect("reads");
+        check_all(&netlist, 7);
+    }
+}
+
+#[test]
+fn max_length_gives_chains_no_longer_than_asked() {
+    let netlist = random_netlist(3, &RandomSpec { flops: 23, gates: 80, ..RandomSpec::default() });
+    let inserted =
+        insert_scan(&netlist, &options(ChainLimit::MaxLength(5), OrderMethod::None)).expect("ok");
+    let lengths: Vec<usize> = inserted.chains.chains.iter().map(|c| c.cells.len()).collect();
+    assert_eq!(lengths, [5, 5, 5, 4, 4]);
+    assert_eq!(inserted.chains.chains[0].scan_in, "scan_in_1");
+    assert_eq!(inserted.chains.chains[4].scan_out, "scan_out_5");
+}
+
+#[test]
+fn taken_port_names_are_an_error() {
+    let mut netlist = random_netlist(4, &RandomSpec { flops: 3, ..RandomSpec::default() });
+    let taken = netlist.net("scan_in_1");
+    netlist.add_input(taken);
+    let error = insert_scan(&netlist, &ScanOptions::default()).expect_err("name taken");
+    assert!(error.to_string().contains("`scan_in_1`"), "{error}");
+}
+
+#[test]
+fn combinational_netlists_get_no_chains() {
+    let netlist = random_netlist(5, &RandomSpec::default());
+    let inserted = insert_scan(&netlist, &ScanOptions::default()).expect("ok");
+    assert!(inserted.chains.chains.is_empty());
+    assert_eq!(inserted.netlist.inputs().len(), netlist.inputs().len());
+}
+
+#[test]
+fn placement_order_is_never_longer_than_nearest_neighbour() {
+    let netlist =
+        random_netlist(6, &RandomSpec { flops: 200, gates: 300, ..RandomSpec::default() });
+    let mut placement = Placement::new(1000.0);
+    let mut rng = ChaCha8Rng::seed_from_u64(6);
+    for &flop in netlist.flops() {
+        placement.insert(
+            netlist.cell(flop).name.clone(),
+            (rng.gen_range(0..100_000), rng.gen_range(0..100_000)),
+        );
+    }
+    for chains in [1, 4, 16] {
+        let opts = options(ChainLimit::Chains(chains), OrderMethod::Placement(&placement));
+        let inserted = insert_scan(&netlist, &opts).expect("inserts");
+        let report = &inserted.report;
+        let (netlist_order, nearest, last) = (
+            report.wirelength_netlist_order_um.expect("placement figures"),
+            report.wirelength_nearest_neighbour_um.expect("placement figures"),
+            report.wirelength_final_um.expect("placement figures"),
+        );
+        assert!(last <= nearest && nearest < netlist_order, "{report:?}");
+        let sum: f64 = report.chains.iter().filter_map(|c| c.wirelength_um).sum();
+        assert!((sum - last).abs() < 1e-6);
+        assert_equivalent(&netlist, &inserted, 1);
+        assert_shifts(&inserted, 1);
+        assert_balanced(&inserted);
+        let again = insert_scan(&netlist, &opts).expect("inserts");
+        assert_eq!(again.chains, inserted.chains, "deterministic");
+    }
+    let mut partial = Placement::new(1000.0);
+    partial.insert("nothing", (0, 0));
+    let error =
+        insert_scan(&netlist, &options(ChainLimit::Chains(1), OrderMethod::Placement(&partial)))
+            .expect_err("unplaced flip-flops");
+    assert!(error.to_string().contains("200 flip-flops have no position"), "{error}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn random_netlists_are_equivalent_and_shift(
+        seed in any::<u64>(),
+        flops in 1usize..24,
+        gates in 5usize..80,
+        chains in 1usize..6,
+        proximity in any::<bool>(),
+    ) {
+        let spec = RandomSpec { flops, gates, extended_kinds: true, ..RandomSpec::default() };
+        let netlist = random_netlist(seed, &spec);
+        let order = if proximity { OrderMethod::Netlist } else { OrderMethod::None };
+        let inserted = insert_scan(&netlist, &options(ChainLimit::Chains(chains), order)).expect("inserts");
+        assert_equivalent(&netlist, &inserted, seed);
+        assert_shifts(&inserted, seed);
+        assert_balanced(&inserted);
+    }
+}
+
+/// Flip-flops on two clocks, one clock through a buffer and an inverter, and both edges.
+fn two_clock_netlist() -> Netlist {
+    let mut netlist = Netlist::new("clocks");
+    let a = netlist.net("a");
+    netlist.add_input(a);
+    let (clk1, clk2) = (netlist.net("clk1"), netlist.net("clk2"));
+    netlist.add_input(clk1);
+    netlist.add_input(clk2);
+    let buffered = netlist.net("clk1_buf");
+    netlist.add_gate("cb", netlist::GateKind::Buf, &[clk1], buffered);
+    let inverted = netlist.net("clk1_inv");
+    netlist.add_gate("ci", netlist::GateKind::Not, &[clk1], inverted);
+    // (clock net, falling edge): clk1 rising (directly and through the buffer), clk1 falling
+    // (through the inverter and directly on the falling edge), clk2 rising.
+    let flops = [
+        (clk1, false),
+        (buffered, false),
+        (inverted, false),
+        (clk1, true),
+        (clk2, false),
+        (clk1, false),
+        (clk2, false),
+    ];
+    let mut previous = a;
+    for (i, &(clock, clock_inverted)) in flops.iter().enumerate() {
+        let q = netlist.net(&format!("q{i}"));
+        let d = netlist.net(&format!("d{i}"));
+        netlist.add_gate(format!("g{i}"), netlist::GateKind::Xor, &[previous, a], d);
+        let info = netlist::FlopInfo { clock: Some(clock), clock_inverted, ..Default::default() };
+        netlist.add_flop(format!("ff{i}"), d, q, info);
+        netlist.add_output(q);
+        previous = q;
+    }
+    netlist
+}
+
+#[test]
+fn clock_domains_get_their_own_chains() {
+    let netlist = two_clock_netlist();
+    let inserted = insert_scan(&netlist, &ScanOptions::default()).expect("inserts");
+    let chains: Vec<(Option<&str>, Vec<&str>)> = inserted
+        .chains
+        .chains
+        .iter()
+        .map(|c| (c.clock.as_deref(), c.cells.iter().map(String::as_str).collect()))
+        .collect();
+    // clk1 feeds a buffer and an inverter, so it is a data input of the full-scan view and the
+    // chain file names no clock for chains whose cells sit on different clock nets.
+    assert_eq!(
+        chains,
+        [
+            (None, vec!["ff0", "ff1", "ff5"]),
+            (None, vec!["ff2", "ff3"]),
+            (Some("clk2"), vec!["ff4", "ff6"]),
+        ],
+        "the buffered clock is clk1; the inverted one and the falling edge share a domain"
+    );
+    assert!(inserted.report.notes.iter().any(|n| n.contains("3 chains instead of 1")));
+    assert_equivalent(&netlist, &inserted, 3);
+    assert_shifts(&inserted, 3);
+    // Four chains: the largest domain gets the extra one.
+    let inserted =
+        insert_scan(&netlist, &options(ChainLimit::Chains(4), OrderMethod::None)).expect("inserts");
+    let lengths: Vec<usize> = inserted.chains.chains.iter().map(|c| c.cells.len()).collect();
+    assert_eq!(lengths, [2, 1, 2, 2]);
+    assert_balanced(&inserted);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn placement_order_on_random_netlists(
+        seed in any::<u64>(),
+        flops in 1usize..120,
+        chains in 1usize..9,
+    ) {
+        let spec = RandomSpec { flops, gates: 40, ..RandomSpec::default() };
+        let netlist = random_netlist(seed, &spec);
+        let mut placement = Placement::new(1000.0);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        for &flop in netlist.flops() {
+            let position = (rng.gen_range(0..50_000), rng.gen_range(0..50) * 2720);
+            placement.insert(netlist.cell(flop).name.clone(), position);
+        }
+        let opts = options(ChainLimit::Chains(chains), OrderMethod::Placement(&placement));
+        let inserted = insert_scan(&netlist, &opts).expect("inserts");
+        let report = &inserted.report;
+        prop_assert!(report.wirelength_final_um <= report.wirelength_nearest_neighbour_um);
+        assert_equivalent(&netlist, &inserted, seed);
+        assert_shifts(&inserted, seed);
+        assert_balanced(&inserted);
+    }
+}

@@ -1,11 +1,12 @@
-//! Ordering 100,000 cells: nearest neighbour, 2-opt and Or-opt finish in seconds (2.5 s here) and shorten the
-//! path (timings are printed; the bound asserted is loose because the machine is shared).
+//! Ordering 100,000 cells: nearest neighbour, then 2-opt and Or-opt, shorten the path. Timings
+//! are printed (2.5 s on the shared 2-core machine), never asserted: speed is measured, not
+//! tested.
 
 use rand::{Rng, SeedableRng};
 use scan::order::tour::{improve, nearest_neighbour, path_length, Point};
 
 #[test]
-fn hundred_thousand_cells_are_ordered_quickly() {
+fn hundred_thousand_cells_are_ordered_shorter_than_nearest_neighbour() {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(100_000);
     // Cells on placement rows: 1.4 um rows, x anywhere on a 2 mm die (2000 units per micron).
     let points: Vec<Point> = (0..100_000)
@@ -25,6 +26,5 @@ fn hundred_thousand_cells_are_ordered_quickly() {
         total.as_secs_f64(),
         (b - a) as f64 / a as f64 * 100.0
     );
-    assert!(b < a);
-    assert!(total.as_secs_f64() < 30.0, "took {total:?}");
+    assert!(b < a, "2-opt and Or-opt did not shorten the nearest-neighbour path");
 }

@@ -79,7 +79,7 @@ impl Compaction {
     fn extend_conflict_limit(self) -> u32 {
         match self {
             Compaction::None => 0,
-            Compaction::Fast => 100,
+            Compaction::Fast => 300,
             Compaction::Max => 1000,
         }
     }

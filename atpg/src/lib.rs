@@ -5,12 +5,14 @@
 //!   designs), equivalence and dominance collapsing, and the map back to every uncollapsed fault;
 //! - [`sim`]: good-machine simulation and PPSFP fault simulation, two- and three-valued, 64
 //!   patterns per word and several words per pass, parallel across faults;
-//! - [`patterns`]: pattern sets and the text pattern format;
-//! - [`report`]: the fault accounting every report shares;
-//! - [`flow`]: the ATPG flow (random phase, SAT with dynamic compaction, fill, static
-//!   compaction, self-check) and what it reports;
-//! - [`sat`]: SAT-based test generation for one fault at a time (Tseitin encoding of the good
-//!   circuit once, a faulty copy of the fault's cone per fault, every answer re-simulated).
+//! - [`patterns`]: pattern sets, the text pattern format and STIL (IEEE 1450);
+//! - [`report`]: the fault accounting every report shares, and the report of a run;
+//! - [`sat`]: SAT-based test generation for one fault at a time (the good circuit encoded cone
+//!   by cone, a guarded faulty copy of the fault's cone per fault, every answer cut down by
+//!   justification and re-simulated), and SAT sweeping for the hardest faults;
+//! - [`flow`]: the ATPG flow (random phase, SAT with dynamic compaction, fill, second pass and
+//!   sweeping, static compaction, self-check) and what it reports;
+//! - [`testbench`]: self-checking Verilog testbenches that replay a pattern file.
 //!
 //! Invariants: no I/O outside `read_*` functions; nothing panics on user input (pattern files
 //! are checked and every problem is a [`netlist::ParseError`] naming file, line and column);

@@ -97,6 +97,13 @@ fn parse_format(s: &str) -> Result<Format, String> {
 impl DesignArgs {
     /// Reads the Liberty files, then the netlist.
     pub fn read(&self) -> Result<Netlist> {
+        let library = self.read_library()?;
+        self.read_with(library.as_ref())
+    }
+
+    /// Reads the `--liberty` files, merged: the first definition of a cell wins (a warning names
+    /// each later one).
+    pub fn read_library(&self) -> Result<Option<Library>> {
         let mut library: Option<Library> = None;
         for path in &self.liberty {
             let lib = netlist::liberty::read_liberty(path)
@@ -110,11 +117,12 @@ impl DesignArgs {
                 None => library = Some(lib),
             }
         }
-        let options = ReadOptions {
-            format: self.format,
-            top: self.top.as_deref(),
-            library: library.as_ref(),
-        };
+        Ok(library)
+    }
+
+    /// Reads the netlist with the cells of `library`.
+    pub fn read_with(&self, library: Option<&Library>) -> Result<Netlist> {
+        let options = ReadOptions { format: self.format, top: self.top.as_deref(), library };
         Ok(netlist::read_netlist(&self.file, &options)?)
     }
 
@@ -122,6 +130,17 @@ impl DesignArgs {
     pub fn levelize_options(&self) -> netlist::LevelizeOptions {
         netlist::LevelizeOptions { undriven: self.undriven.into() }
     }
+}
+
+/// Runs `work` on a rayon pool of `--threads` workers (default: one per core).
+pub fn on_threads(threads: Option<usize>, work: impl FnOnce() -> Result<()> + Send) -> Result<()> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(threads) = threads {
+        anyhow::ensure!(threads > 0, "--threads must be at least 1");
+        pool = pool.num_threads(threads);
+    }
+    let pool = pool.build().context("starting the worker threads")?;
+    pool.install(work)
 }
 
 /// Runs the parsed command line.

@@ -4,6 +4,7 @@
 //! - this file: variables and literals ([`Var`], [`Lit`], ABC style: `2 * var + complement`),
 //!   the [`ClauseSink`] every encoder writes to and the [`SatBackend`] trait a solver implements;
 //! - [`cnf`]: [`Cnf`], a plain clause list (a sink for tests and DIMACS dumps);
+//! - [`cone`]: the fanout cone of a fault, shared by the miter and the justifier;
 //! - [`encode`]: the one Tseitin encoder of gates, two-valued where the inputs are known and
 //!   dual-rail three-valued where an X source can reach (see below);
 //! - [`varisat_backend`] and [`cadical_backend`]: the two solvers behind [`SatBackend`];
@@ -23,6 +24,7 @@
 
 pub mod cadical_backend;
 pub mod cnf;
+pub mod cone;
 pub mod encode;
 pub mod generator;
 pub mod justify;

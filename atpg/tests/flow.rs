@@ -7,32 +7,12 @@ use atpg::fault::FaultId;
 use atpg::flow::{self, Compaction, Fill, FlowOptions, FlowResult, Silent};
 use atpg::patterns::{Logic, PatternSet};
 use atpg::sim::{FaultSimulator, GoodSimulator};
-use netlist::generate::{random_netlist, RandomSpec};
-use netlist::{Circuit, GateKind};
+use netlist::Circuit;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 
-/// A random circuit; with `undriven`, an X source that outputs can see.
-fn random_circuit(seed: u64, inputs: usize, gates: usize, flops: usize, undriven: bool) -> Circuit {
-    let spec = RandomSpec {
-        inputs,
-        outputs: 3,
-        flops,
-        gates,
-        max_fanin: 4,
-        extended_kinds: true,
-        odd_names: false,
-    };
-    let mut netlist = random_netlist(seed, &spec);
-    if undriven {
-        let floating = netlist.net("floating");
-        let a = netlist.find_net("pi0").expect("pi0 exists");
-        let out = netlist.net("x_or");
-        netlist.add_gate("x_or", GateKind::Or, &[a, floating], out);
-        netlist.add_output(out);
-    }
-    netlist.levelize().expect("random netlists levelize")
-}
+mod common;
+use common::random_circuit;
 
 /// Every input vector of `circuit`.
 fn all_vectors(circuit: &Circuit) -> PatternSet {

@@ -4,78 +4,21 @@
 use std::time::{Duration, Instant};
 
 use atpg::fault::FaultUniverse;
-use atpg::patterns::{Logic, PatternSet};
+use atpg::patterns::PatternSet;
 use atpg::sat::encode::encode_circuit;
 use atpg::sat::{
     CadicalBackend, ClauseSink, Cnf, SatBackend, SolveResult, TestGenerator, TestOutcome,
     VarisatBackend,
 };
 use atpg::sim::serial::serial_detections;
-use netlist::generate::{random_netlist, RandomSpec};
-use netlist::{Circuit, GateKind};
+use netlist::Circuit;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 
+mod common;
+use common::{bench, exhaustively_detectable, random_circuit};
+
 use netlist::testdata::C17_BENCH as C17;
-
-fn bench(text: &str) -> Circuit {
-    netlist::bench::parse_bench(text, "test.bench")
-        .expect("test netlist parses")
-        .levelize()
-        .expect("levelizes")
-}
-
-/// A random circuit with at most `inputs + flops` inputs; with `undriven`, X sources (an
-/// undriven net read by a few gates) that outputs can see.
-fn random_circuit(seed: u64, inputs: usize, gates: usize, flops: usize, undriven: bool) -> Circuit {
-    let spec = RandomSpec {
-        inputs,
-        outputs: 3,
-        flops,
-        gates,
-        max_fanin: 4,
-        extended_kinds: true,
-        odd_names: false,
-    };
-    let mut netlist = random_netlist(seed, &spec);
-    if undriven {
-        let floating = netlist.net("floating");
-        let a = netlist.find_net("pi0").expect("pi0 exists");
-        let b = netlist.find_net(&format!("pi{}", inputs - 1)).expect("last input exists");
-        for (name, kind, fanin) in [
-            ("x_or", GateKind::Or, vec![a, floating]),
-            ("x_xor", GateKind::Xor, vec![floating, b]),
-            ("x_mux", GateKind::Mux, vec![floating, a, b]),
-        ] {
-            let out = netlist.net(name);
-            netlist.add_gate(name, kind, &fanin, out);
-            netlist.add_output(out);
-        }
-        // An X that reconverges: XOR of two X-tainted signals is X to the simulator.
-        let x_or = netlist.find_net("x_or").expect("added above");
-        let x_mux = netlist.find_net("x_mux").expect("added above");
-        let out = netlist.net("x_reconverge");
-        netlist.add_gate("x_reconverge", GateKind::Xnor, &[x_or, x_mux], out);
-        netlist.add_output(out);
-    }
-    netlist.levelize().expect("random netlists levelize")
-}
-
-/// Per fault, whether some fully specified input vector detects it (three-valued simulation,
-/// undriven nets X), by the serial reference simulator over all `2^n` vectors.
-fn exhaustively_detectable(circuit: &Circuit, universe: &FaultUniverse) -> Vec<bool> {
-    let n = circuit.num_inputs();
-    assert!(n <= 12, "exhaustive check limited to 12 inputs, got {n}");
-    let mut patterns = PatternSet::new(n);
-    for v in 0u32..1 << n {
-        patterns.push_with(|i| if v >> i & 1 == 1 { Logic::One } else { Logic::Zero });
-    }
-    let faults: Vec<_> = universe.faults().collect();
-    serial_detections(circuit, universe, &patterns, &faults)
-        .iter()
-        .map(|blocks| blocks.iter().any(|&m| m != 0))
-        .collect()
-}
 
 /// Runs test generation on every fault and holds each verdict to exhaustive simulation; a
 /// detected fault's cube is re-simulated independently too. Returns (detected, untestable).

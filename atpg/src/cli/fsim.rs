@@ -12,7 +12,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use atpg::fault::{CollapseMode, CollapsedFaults, FaultUniverse};
 use atpg::patterns::text::read_patterns;
 use atpg::patterns::PatternId;
@@ -72,13 +72,7 @@ struct Mismatch {
 
 /// Runs `atpg fsim`.
 pub fn run(args: &FsimArgs) -> Result<()> {
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(threads) = args.threads {
-        anyhow::ensure!(threads > 0, "--threads must be at least 1");
-        pool = pool.num_threads(threads);
-    }
-    let pool = pool.build().context("starting the worker threads")?;
-    pool.install(|| grade(args))
+    super::on_threads(args.threads, || grade(args))
 }
 
 fn grade(args: &FsimArgs) -> Result<()> {

@@ -121,13 +121,7 @@ struct Report<'a> {
 
 /// Runs `atpg run`.
 pub fn run(args: &RunArgs) -> Result<()> {
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(threads) = args.threads {
-        anyhow::ensure!(threads > 0, "--threads must be at least 1");
-        pool = pool.num_threads(threads);
-    }
-    let pool = pool.build().context("starting the worker threads")?;
-    pool.install(|| generate(args))
+    super::on_threads(args.threads, || generate(args))
 }
 
 fn generate(args: &RunArgs) -> Result<()> {

@@ -16,7 +16,7 @@ use anyhow::{Context, Result};
 use atpg::patterns::text::read_patterns;
 use atpg::testbench::{write_testbench, DesignSource, ModelPlacement, TestbenchOptions};
 use clap::Args;
-use netlist::{Format, Library, ReadOptions};
+use netlist::Format;
 
 use super::output::write_atomically;
 use super::DesignArgs;
@@ -47,15 +47,9 @@ pub struct TestbenchArgs {
 
 /// Runs `atpg testbench`.
 pub fn run(args: &TestbenchArgs) -> Result<()> {
-    // Read here rather than through `DesignArgs::read`, which keeps the library to itself:
-    // the testbench needs it too, and sky130's takes a while to parse.
-    let library = read_library(&args.design.liberty)?;
-    let read_options = ReadOptions {
-        format: args.design.format,
-        top: args.design.top.as_deref(),
-        library: library.as_ref(),
-    };
-    let netlist = netlist::read_netlist(&args.design.file, &read_options)?;
+    // The library is read once: the testbench needs its cells too, and sky130's takes a while.
+    let library = args.design.read_library()?;
+    let netlist = args.design.read_with(library.as_ref())?;
     for diagnostic in netlist.diagnostics() {
         eprintln!("{}: {diagnostic}", args.design.file.display());
     }
@@ -98,23 +92,4 @@ pub fn run(args: &TestbenchArgs) -> Result<()> {
     );
     println!("run it with: iverilog -o sim {} && vvp sim", sources.join(" "));
     Ok(())
-}
-
-/// The Liberty files merged as `DesignArgs::read` merges them: the first definition of a cell
-/// wins.
-fn read_library(paths: &[PathBuf]) -> Result<Option<Library>> {
-    let mut library: Option<Library> = None;
-    for path in paths {
-        let lib = netlist::liberty::read_liberty(path)
-            .with_context(|| format!("reading Liberty file {}", path.display()))?;
-        match &mut library {
-            Some(existing) => {
-                for clash in existing.merge(lib) {
-                    eprintln!("warning: cell `{clash}` of {} is already defined by an earlier --liberty file; the first definition is used", path.display());
-                }
-            }
-            None => library = Some(lib),
-        }
-    }
-    Ok(library)
 }

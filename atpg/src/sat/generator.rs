@@ -29,6 +29,7 @@
 
 use netlist::{Circuit, NodeId};
 
+use super::cone::FaultCone;
 use super::encode::{Encoder, Guarded, Rails};
 use super::justify::Justifier;
 use super::{CadicalBackend, ClauseSink, Lit, SatBackend, SolveResult};
@@ -177,14 +178,9 @@ pub struct MiterBuilder {
     /// Per node, the output entries that observe it (CSR).
     observer_start: Vec<u32>,
     observers: Vec<u32>,
-    /// Per node, the fault (epoch) it was last put in the cone for.
-    stamp: Vec<u32>,
-    epoch: u32,
     faulty: Vec<Rails>,
     differs: Vec<Lit>,
-    cone: Vec<NodeId>,
-    /// Output entries the fault's site reads directly (primary-output branch faults).
-    output_reads: Vec<u32>,
+    cone: FaultCone,
     /// Output entries reachable from the site.
     reachable: usize,
     inputs: Vec<Rails>,
@@ -212,12 +208,9 @@ impl MiterBuilder {
         MiterBuilder {
             observer_start: count,
             observers,
-            stamp: vec![0; n],
-            epoch: 0,
             faulty: vec![dummy; n],
             differs: vec![dummy.one; n],
-            cone: Vec::new(),
-            output_reads: Vec::new(),
+            cone: FaultCone::new(circuit),
             reachable: 0,
             inputs: Vec::new(),
             clause: Vec::new(),
@@ -229,63 +222,20 @@ impl MiterBuilder {
         &self.observers[self.observer_start[i] as usize..self.observer_start[i + 1] as usize]
     }
 
-    fn in_cone(&self, node: NodeId) -> bool {
-        self.stamp[node.index()] == self.epoch
-    }
-
     /// Finds the cone of `fault` (the faulted node or reading gates, then everything they
     /// reach); `false` when no output is reachable from the site, so the fault is untestable.
     /// [`MiterBuilder::cone`] then lists the cone, and [`MiterBuilder::encode_prepared`] encodes
     /// its miter.
     pub fn prepare(&mut self, circuit: &Circuit, universe: &FaultUniverse, fault: FaultId) -> bool {
-        let injection = universe.injection(fault.site());
-        self.epoch = self.epoch.wrapping_add(1);
-        if self.epoch == 0 {
-            self.stamp.iter_mut().for_each(|s| *s = u32::MAX);
-            self.epoch = 1;
-        }
-        self.cone.clear();
-        self.output_reads.clear();
-        match injection {
-            Injection::Node(n) => {
-                self.stamp[n.index()] = self.epoch;
-                self.cone.push(n);
-            }
-            Injection::Reads(reads) => {
-                for read in reads {
-                    match *read {
-                        Read::Pin { gate, .. } => {
-                            if !self.in_cone(gate) {
-                                self.stamp[gate.index()] = self.epoch;
-                                self.cone.push(gate);
-                            }
-                        }
-                        Read::Output(j) => self.output_reads.push(j),
-                    }
-                }
-            }
-        }
-        let mut next = 0;
-        while next < self.cone.len() {
-            let node = self.cone[next];
-            next += 1;
-            for &reader in circuit.fanout(node) {
-                if !self.in_cone(reader) {
-                    self.stamp[reader.index()] = self.epoch;
-                    self.cone.push(reader);
-                }
-            }
-        }
-        // Node ids are topological, so sorting puts every fanin before its reader.
-        self.cone.sort_unstable();
-        self.reachable = self.output_reads.len()
-            + self.cone.iter().map(|&v| self.observers(v).len()).sum::<usize>();
+        self.cone.find(circuit, universe.injection(fault.site()));
+        self.reachable = self.cone.output_reads().len()
+            + self.cone.nodes().iter().map(|&v| self.observers(v).len()).sum::<usize>();
         self.reachable > 0
     }
 
     /// The cone found by the last [`MiterBuilder::prepare`], in topological order.
     pub fn cone(&self) -> &[NodeId] {
-        &self.cone
+        self.cone.nodes()
     }
 
     /// Encodes the miter of `fault` into `sink`, over the good circuit's `good` signals: calls
@@ -322,15 +272,15 @@ impl MiterBuilder {
         let injection = universe.injection(fault.site());
         let stuck_signal = Rails::binary(encoder.constant(stuck));
 
-        let output_reads = std::mem::take(&mut self.output_reads);
+        let cone = std::mem::take(&mut self.cone);
+        let output_reads = cone.output_reads();
         let reachable = self.reachable;
         let activation = sink.new_var().positive();
         let mut sink = Guarded::new(sink, !activation);
         let mut output_differs = Vec::with_capacity(reachable);
 
         // Faulty values and difference literals, in topological order.
-        let cone = std::mem::take(&mut self.cone);
-        for &node in &cone {
+        for &node in cone.nodes() {
             let faulty = match injection {
                 Injection::Node(n) if n == node => stuck_signal,
                 _ => {
@@ -341,7 +291,7 @@ impl MiterBuilder {
                             matches!(injection, Injection::Reads(reads) if reads.contains(&read));
                         self.inputs.push(if forced {
                             stuck_signal
-                        } else if self.in_cone(f) {
+                        } else if cone.contains(f) {
                             self.faulty[f.index()]
                         } else {
                             good[f.index()]
@@ -358,14 +308,14 @@ impl MiterBuilder {
                 output_differs.push((j, d));
             }
         }
-        for &j in &output_reads {
+        for &j in output_reads {
             let d = sink.new_var().positive();
             add_differs(&mut sink, d, good[site.net.index()], stuck_signal);
             output_differs.push((j, d));
         }
 
         // D-chain: a differing node that no output observes has a differing reader.
-        for &node in &cone {
+        for &node in cone.nodes() {
             if !self.observers(node).is_empty() {
                 continue;
             }
@@ -400,7 +350,6 @@ impl MiterBuilder {
         sink.add_clause(&self.clause);
 
         self.cone = cone;
-        self.output_reads = output_reads;
         FaultMiter { activation, output_differs }
     }
 }

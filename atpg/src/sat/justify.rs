@@ -28,6 +28,7 @@ use std::collections::BinaryHeap;
 
 use netlist::{Circuit, GateKind, NodeId};
 
+use super::cone::FaultCone;
 use crate::fault::{FaultId, FaultUniverse, Injection, Read};
 use crate::patterns::Logic;
 use crate::sim::value::{eval_gate, SimValue, Word3};
@@ -45,10 +46,7 @@ const FAULTY: u8 = 2;
 pub struct Justifier {
     good: Vec<Word3>,
     faulty: Vec<Word3>,
-    /// Per node, the fault (epoch) whose cone it was last in.
-    cone_stamp: Vec<u32>,
-    epoch: u32,
-    cone: Vec<NodeId>,
+    cone: FaultCone,
     need: Vec<u8>,
     queue: BinaryHeap<u32>,
     touched: Vec<u32>,
@@ -141,9 +139,7 @@ impl Justifier {
         Justifier {
             good: vec![Word3::X; n],
             faulty: vec![Word3::X; n],
-            cone_stamp: vec![0; n],
-            epoch: 0,
-            cone: Vec::new(),
+            cone: FaultCone::new(circuit),
             need: vec![0; n],
             queue: BinaryHeap::new(),
             touched: Vec::new(),
@@ -154,7 +150,7 @@ impl Justifier {
     }
 
     fn in_cone(&self, node: NodeId) -> bool {
-        self.cone_stamp[node.index()] == self.epoch
+        self.cone.contains(node)
     }
 
     /// The good value of every node of `instance` (in topological order, closed under fanin;
@@ -183,46 +179,9 @@ impl Justifier {
         injection: Injection<'u>,
         stuck: Word3,
     ) -> Vec<u32> {
-        self.epoch = self.epoch.wrapping_add(1);
-        if self.epoch == 0 {
-            self.cone_stamp.iter_mut().for_each(|s| *s = u32::MAX);
-            self.epoch = 1;
-        }
-        self.cone.clear();
-        let mut output_reads = Vec::new();
-        match injection {
-            Injection::Node(n) => {
-                self.cone_stamp[n.index()] = self.epoch;
-                self.cone.push(n);
-            }
-            Injection::Reads(reads) => {
-                for read in reads {
-                    match *read {
-                        Read::Pin { gate, .. } => {
-                            if !self.in_cone(gate) {
-                                self.cone_stamp[gate.index()] = self.epoch;
-                                self.cone.push(gate);
-                            }
-                        }
-                        Read::Output(j) => output_reads.push(j),
-                    }
-                }
-            }
-        }
-        let mut next = 0;
-        while next < self.cone.len() {
-            let node = self.cone[next];
-            next += 1;
-            for &reader in circuit.fanout(node) {
-                if !self.in_cone(reader) {
-                    self.cone_stamp[reader.index()] = self.epoch;
-                    self.cone.push(reader);
-                }
-            }
-        }
-        self.cone.sort_unstable();
-        for i in 0..self.cone.len() {
-            let node = self.cone[i];
+        self.cone.find(circuit, injection);
+        for i in 0..self.cone.nodes().len() {
+            let node = self.cone.nodes()[i];
             let value = match injection {
                 Injection::Node(n) if n == node => stuck,
                 _ => {
@@ -234,7 +193,7 @@ impl Justifier {
             };
             self.faulty[node.index()] = value;
         }
-        output_reads
+        self.cone.output_reads().to_vec()
     }
 
     /// What pin `pin` of `gate` (reading `fanin`) sees in the faulty machine.

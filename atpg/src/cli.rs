@@ -8,6 +8,7 @@ use netlist::{Format, Library, Netlist, ReadOptions};
 
 mod faults;
 mod fsim;
+mod merge;
 mod output;
 mod run;
 mod scan;
@@ -28,6 +29,7 @@ enum Command {
     Faults(faults::FaultsArgs),
     Fsim(fsim::FsimArgs),
     Run(run::RunArgs),
+    Merge(merge::MergeArgs),
     Testbench(testbench::TestbenchArgs),
     Scan(scan::ScanArgs),
 }
@@ -150,6 +152,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Faults(args) => faults::run(&args),
         Command::Fsim(args) => fsim::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Merge(args) => merge::run(&args),
         Command::Testbench(args) => testbench::run(&args),
         Command::Scan(args) => scan::run(&args),
     }

@@ -130,6 +130,8 @@ pub struct FlowOptions {
     /// Secondary faults tried per pattern in dynamic compaction (`None`: what
     /// [`FlowOptions::compaction`] implies: 0, 32 or 1024).
     pub compaction_attempts: Option<usize>,
+    /// Target only this shard of the collapsed list ([`crate::shard`]); `None`: every fault.
+    pub shard: Option<crate::shard::Shard>,
 }
 
 impl Default for FlowOptions {
@@ -144,6 +146,7 @@ impl Default for FlowOptions {
             random_min_detections: 16,
             compaction_attempts: None,
             backend: Backend::Cadical,
+            shard: None,
         }
     }
 }
@@ -209,7 +212,8 @@ pub struct FlowResult {
     pub universe: FaultUniverse,
     /// The collapsed fault list (equivalence classes) the flow targeted.
     pub collapsed: CollapsedFaults,
-    /// Per entry of [`CollapsedFaults::faults`], what the flow concluded.
+    /// Per entry of [`CollapsedFaults::faults`] (with [`FlowOptions::shard`], per entry of the
+    /// shard's part of it, [`crate::shard::Shard::select`]), what the flow concluded.
     pub status: Vec<FaultStatus>,
     /// The final, filled input vectors (primary inputs, then pseudo inputs).
     pub patterns: PatternSet,
@@ -228,7 +232,10 @@ pub fn run(
     let started = Instant::now();
     let universe = FaultUniverse::new(circuit);
     let collapsed = CollapsedFaults::new(circuit, &universe, CollapseMode::Equivalence);
-    let faults = collapsed.faults().to_vec();
+    let faults = match options.shard {
+        Some(shard) => shard.select(collapsed.faults()),
+        None => collapsed.faults().to_vec(),
+    };
     let simulator = FaultSimulator::new(circuit, &universe);
     let mut state = State {
         circuit,
@@ -324,11 +331,13 @@ pub fn run(
     seconds.total = started.elapsed().as_secs_f64();
 
     let counts = FaultClassCounts::from_statuses(&status);
-    let mut per_class = vec![FaultStatus::Undetected; collapsed.num_classes()];
+    // (A shard counts the uncollapsed faults of its own classes only.)
+    let mut per_class = vec![None; collapsed.num_classes()];
     for (&f, &s) in faults.iter().zip(&status) {
-        per_class[collapsed.class_of(f)] = s;
+        per_class[collapsed.class_of(f)] = Some(s);
     }
-    let uncollapsed = FaultClassCounts::from_statuses(&collapsed.expand(&per_class));
+    let uncollapsed =
+        FaultClassCounts::from_statuses(collapsed.expand(&per_class).iter().flatten());
     let report = RunReport {
         design: circuit.name().to_string(),
         model: "stuck-at",

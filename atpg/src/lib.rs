@@ -12,6 +12,7 @@
 //!   justification and re-simulated), and SAT sweeping for the hardest faults;
 //! - [`flow`]: the ATPG flow (random phase, SAT with dynamic compaction, fill, second pass and
 //!   sweeping, static compaction, self-check) and what it reports;
+//! - [`shard`]: a run split into shards of the fault list, and the merge of their results;
 //! - [`testbench`]: self-checking Verilog testbenches that replay a pattern file.
 //!
 //! Invariants: no I/O outside `read_*` functions; nothing panics on user input (pattern files
@@ -23,5 +24,6 @@ pub mod flow;
 pub mod patterns;
 pub mod report;
 pub mod sat;
+pub mod shard;
 pub mod sim;
 pub mod testbench;

@@ -71,6 +71,10 @@ pub struct RunArgs {
     /// At most this many random patterns before test generation (0: none).
     #[arg(long, default_value_t = FlowOptions::default().random_patterns)]
     random_patterns: usize,
+    /// Target only shard I of N of the collapsed fault list (fault k when k mod N = I; needs
+    /// --text and --report); `atpg merge` joins the shards.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<atpg::shard::Shard>,
 }
 
 /// `--compact` values.
@@ -126,6 +130,10 @@ pub fn run(args: &RunArgs) -> Result<()> {
 
 fn generate(args: &RunArgs) -> Result<()> {
     let start = Instant::now();
+    anyhow::ensure!(
+        args.shard.is_none() || (args.text.is_some() && args.report.is_some()),
+        "--shard needs --text and --report: `atpg merge` reads them"
+    );
     let netlist = args.design.read()?;
     let circuit = netlist.levelize_with(&args.design.levelize_options())?;
     let chains = match &args.scan_chains {
@@ -160,6 +168,7 @@ fn generate(args: &RunArgs) -> Result<()> {
             BackendArg::Cadical => Backend::Cadical,
             BackendArg::Varisat => Backend::Varisat,
         },
+        shard: args.shard,
         ..FlowOptions::default()
     };
     let bar = Bar::new();
@@ -189,7 +198,15 @@ fn generate(args: &RunArgs) -> Result<()> {
         seconds_reading,
     };
     if let Some(path) = &args.report {
-        let text = serde_json::to_string_pretty(&report)? + "\n";
+        let text = match args.shard {
+            Some(shard) => super::merge::shard_report(
+                serde_json::to_value(&report)?,
+                shard,
+                &circuit,
+                &result,
+            )?,
+            None => serde_json::to_string_pretty(&report)? + "\n",
+        };
         write_atomically(path, text.as_bytes())?;
     }
     if args.json {

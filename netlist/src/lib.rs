@@ -2,7 +2,8 @@
 //!
 //! Structure, following the data flow of `DESIGN.md`:
 //! - readers: [`bench`](mod@bench) (ISCAS `.bench`), [`verilog`] (structural Verilog, hierarchy flattened),
-//!   [`liberty`] (standard-cell functions, used by the Verilog reader to decompose cells);
+//!   [`liberty`] (standard-cell functions, used by the Verilog reader to decompose cells),
+//!   [`aiger`] (AIGER and-inverter graphs, binary and ASCII);
 //! - [`Netlist`]: the editable graph of nets and cells (petgraph inside, typed ids outside),
 //!   with [`Netlist::check`] for undriven, multiply driven and looping nets;
 //! - [`Circuit`]: the compiled, levelized, read-only structure-of-arrays view that simulation and
@@ -16,6 +17,7 @@
 //! panics on user input (every problem is a [`ParseError`] with file, line and column, or a
 //! [`NetlistError`]), and keeps the source order of ports and flip-flops everywhere.
 
+pub mod aiger;
 pub mod bench;
 pub mod chains;
 pub mod check;

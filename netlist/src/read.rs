@@ -14,11 +14,13 @@ pub enum Format {
     Bench,
     /// Structural Verilog.
     Verilog,
+    /// AIGER and-inverter graph, binary (`.aig`) or ASCII (`.aag`).
+    Aiger,
 }
 
 impl Format {
-    /// The format implied by a file name (`.bench`, `.v`, `.vg`, `.sv`, `.verilog`, each optionally
-    /// followed by `.gz`).
+    /// The format implied by a file name (`.bench`, `.v`, `.vg`, `.sv`, `.verilog`, `.aig`, `.aag`,
+    /// each optionally followed by `.gz`).
     pub fn from_path(path: &Path) -> Option<Format> {
         let name = path.file_name()?.to_str()?.to_ascii_lowercase();
         let name = name.strip_suffix(".gz").unwrap_or(&name);
@@ -26,6 +28,7 @@ impl Format {
         match extension {
             "bench" => Some(Format::Bench),
             "v" | "vg" | "sv" | "verilog" => Some(Format::Verilog),
+            "aig" | "aag" => Some(Format::Aiger),
             _ => None,
         }
     }
@@ -37,7 +40,8 @@ impl std::str::FromStr for Format {
         match s.to_ascii_lowercase().as_str() {
             "bench" => Ok(Format::Bench),
             "verilog" | "v" => Ok(Format::Verilog),
-            other => Err(format!("unknown format `{other}`: expected bench or verilog")),
+            "aiger" | "aig" | "aag" => Ok(Format::Aiger),
+            other => Err(format!("unknown format `{other}`: expected bench, verilog or aiger")),
         }
     }
 }
@@ -95,18 +99,29 @@ pub fn parse_netlist(
             file,
             &VerilogOptions { top: options.top, library: options.library },
         )?,
+        Format::Aiger => crate::aiger::parse_aiger_netlist(text.as_bytes(), file)?,
     };
+    check_not_empty(netlist, text.len(), text, file)
+}
+
+/// Rejects a netlist that defines nothing (the error points at the end of the input).
+fn check_not_empty(
+    netlist: Netlist,
+    end: usize,
+    text: &str,
+    file: &str,
+) -> Result<Netlist, ParseError> {
     if netlist.cells().next().is_none() {
         return Err(ParseError::at(
             file,
-            SourcePos::of_offset(text, text.len()),
+            SourcePos::of_offset(text, end),
             "the netlist is empty: expected at least one port, gate or flip-flop",
         ));
     }
     Ok(netlist)
 }
 
-/// Reads a netlist file (`.bench` or Verilog, optionally gzipped).
+/// Reads a netlist file (`.bench`, Verilog or AIGER, optionally gzipped).
 pub fn read_netlist(path: &Path, options: &ReadOptions<'_>) -> Result<Netlist, NetlistError> {
     let file = path.display().to_string();
     let format = match options.format.or_else(|| Format::from_path(path)) {
@@ -117,6 +132,12 @@ pub fn read_netlist(path: &Path, options: &ReadOptions<'_>) -> Result<Netlist, N
             )))
         }
     };
-    let text = decode_text(read_bytes(path)?, &file)?;
+    let bytes = read_bytes(path)?;
+    if format == Format::Aiger {
+        // Binary AIGER is not text: parse the bytes as they are.
+        let netlist = crate::aiger::parse_aiger_netlist(&bytes, &file)?;
+        return Ok(check_not_empty(netlist, 0, "", &file)?);
+    }
+    let text = decode_text(bytes, &file)?;
     Ok(parse_netlist(&text, &file, format, options)?)
 }

@@ -528,3 +528,44 @@ fn asynchronous_controls_survive_scan_insertion() {
     }
     scan_flow(&design, &["--chains", "2"]);
 }
+
+/// A chain file whose scan enable is not a port of the design: a clear error, a non-zero exit
+/// and no testbench written.
+#[test]
+fn scan_testbench_rejects_chains_that_do_not_fit() {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let dir = tmp.path();
+    let design = generated_design(dir);
+    let (scan_v, chains, patterns) = (dir.join("s.v"), dir.join("c.json"), dir.join("p.txt"));
+    ok(atpg(&["scan", s(&design), "-o", s(&scan_v), "--chains-out", s(&chains)]));
+    ok(atpg(&[
+        "run",
+        s(&scan_v),
+        "--scan-chains",
+        s(&chains),
+        "-o",
+        s(&dir.join("p.stil")),
+        "--text",
+        s(&patterns),
+    ]));
+    let mut file = read_json(&chains);
+    file["chains"][0]["scan_enable"] = "pi0".into();
+    file["chains"][0]["scan_in"] = "no_such_port".into();
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, file.to_string()).expect("written");
+    let tb = dir.join("tb.v");
+    let output = atpg(&[
+        "testbench",
+        s(&scan_v),
+        s(&patterns),
+        "--scan-chains",
+        s(&bad),
+        "--embed-netlist",
+        "-o",
+        s(&tb),
+    ]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no_such_port"), "{stderr}");
+    assert!(!tb.exists());
+}

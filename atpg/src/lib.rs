@@ -25,3 +25,4 @@ pub mod report;
 pub mod sat;
 pub mod sim;
 pub mod testbench;
+pub mod transition;

@@ -10,17 +10,18 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use atpg::flow::{self, Backend, Compaction, Fill, FlowOptions, FlowResult, Phase, Progress};
 use atpg::patterns::stil::{write_stil, StilOptions};
-use atpg::patterns::text::write_patterns;
+use atpg::patterns::text::{write_patterns, write_transition_patterns};
 use atpg::report::RunReport;
+use atpg::transition::Transition;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use super::output::{print_json, write_atomically};
-use super::DesignArgs;
+use super::{scan_chains, DesignArgs, LaunchArg, ModelArg};
 
 /// Generate stuck-at test patterns: every fault detected or proven untestable.
 #[derive(Debug, Args)]
@@ -71,6 +72,16 @@ pub struct RunArgs {
     /// At most this many random patterns before test generation (0: none).
     #[arg(long, default_value_t = FlowOptions::default().random_patterns)]
     random_patterns: usize,
+    /// The fault model.
+    #[arg(long, value_enum, default_value_t = ModelArg::StuckAt)]
+    model: ModelArg,
+    /// Transition faults: how frame 2 is launched. Launch-on-shift shifts along the chains of
+    /// `--scan-chains` (default: one chain in netlist order).
+    #[arg(long, value_enum, default_value_t = LaunchArg::Loc)]
+    launch: LaunchArg,
+    /// Transition faults: frame 2 applies new primary-input values (default: held from frame 1).
+    #[arg(long)]
+    pi_change: bool,
 }
 
 /// `--compact` values.
@@ -116,6 +127,11 @@ struct Report<'a> {
     text_file: Option<String>,
     #[serde(flatten)]
     run: &'a RunReport,
+    /// Transition faults: the launch mode and whether frame 2 has new primary inputs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    launch: Option<netlist::Launch>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pi_change: Option<bool>,
     seconds_reading: f64,
 }
 
@@ -128,15 +144,12 @@ fn generate(args: &RunArgs) -> Result<()> {
     let start = Instant::now();
     let netlist = args.design.read()?;
     let circuit = netlist.levelize_with(&args.design.levelize_options())?;
-    let chains = match &args.scan_chains {
-        Some(path) => {
-            let chains = netlist::ScanChains::read_chain_file(path)?;
-            chains
-                .validate(&circuit)
-                .with_context(|| format!("checking the scan chains of {}", path.display()))?;
-            Some(chains)
+    let (chains, resolved) = scan_chains(&circuit, args.scan_chains.as_deref())?;
+    let transition = match args.model {
+        ModelArg::StuckAt => None,
+        ModelArg::Transition => {
+            Some(Transition::new(&circuit, args.launch.into(), args.pi_change, &resolved)?)
         }
-        None => None,
     };
     let seconds_reading = start.elapsed().as_secs_f64();
     let options = FlowOptions {
@@ -163,13 +176,20 @@ fn generate(args: &RunArgs) -> Result<()> {
         ..FlowOptions::default()
     };
     let bar = Bar::new();
-    let result = flow::run(&circuit, &options, &bar)?;
+    let result = match &transition {
+        None => flow::run(&circuit, &options, &bar)?,
+        Some(t) => flow::run_with(t.circuit(), t.target(&circuit, Instant::now()), &options, &bar)?,
+    };
     bar.clear();
 
     if let Some(path) = &args.stil {
+        anyhow::ensure!(
+            transition.is_none(),
+            "STIL output of transition patterns is not supported yet: use --text"
+        );
         let options = StilOptions {
             design: circuit.name(),
-            chains: chains.as_ref(),
+            chains: args.scan_chains.as_ref().map(|_| &chains),
             annotations: header(&result).into_iter().map(|(k, v)| format!("{k}: {v}")).collect(),
             date: None,
         };
@@ -178,7 +198,19 @@ fn generate(args: &RunArgs) -> Result<()> {
     }
     if let Some(path) = &args.text {
         let header = header(&result);
-        let text = write_patterns(&circuit, &result.patterns, Some(&result.responses), &header);
+        let text = match &transition {
+            None => write_patterns(&circuit, &result.patterns, Some(&result.responses), &header),
+            Some(t) => {
+                let (frame1, fields) = t.split(&result.patterns);
+                write_transition_patterns(
+                    &circuit,
+                    &frame1,
+                    &fields,
+                    Some(&result.responses),
+                    &header,
+                )
+            }
+        };
         write_atomically(path, text.as_bytes())?;
     }
     let report = Report {
@@ -186,6 +218,8 @@ fn generate(args: &RunArgs) -> Result<()> {
         stil_file: args.stil.as_ref().map(|p| p.display().to_string()),
         text_file: args.text.as_ref().map(|p| p.display().to_string()),
         run: &result.report,
+        launch: transition.as_ref().map(|t| t.frames().launch()),
+        pi_change: transition.as_ref().map(|t| t.frames().pi_change()),
         seconds_reading,
     };
     if let Some(path) = &args.report {

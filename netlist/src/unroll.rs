@@ -90,6 +90,9 @@ pub enum UnrollError {
         /// How many chains list it.
         count: usize,
     },
+    /// Launch-on-shift on a circuit without flip-flops.
+    #[error("launch-on-shift needs flip-flops in scan chains; the circuit has none")]
+    NoScanCells,
     /// A chain names a flip-flop index the circuit does not have.
     #[error("scan chain {chain} names flip-flop index {index}, but the circuit has {cells}")]
     UnknownCell {
@@ -177,6 +180,9 @@ impl Circuit {
         // Launch-on-shift: each cell's predecessor (`None`: first in its chain, whose scan-in
         // value is input `scan_in + chain`).
         let mut shifted_from: Vec<Result<usize, usize>> = vec![Err(usize::MAX); num_cells];
+        if los && num_cells == 0 {
+            return Err(UnrollError::NoScanCells);
+        }
         if los {
             let mut count = vec![0usize; num_cells];
             for (c, chain) in options.chains.iter().enumerate() {

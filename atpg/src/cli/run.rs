@@ -1,4 +1,4 @@
-//! `atpg run`: generates stuck-at test patterns for a design.
+//! `atpg run`: generates stuck-at or transition test patterns for a design.
 //!
 //! Runs the flow of `atpg::flow` (random patterns, SAT-based test generation with dynamic
 //! compaction, a second pass for aborted faults, fill, static compaction, self-check) and writes
@@ -23,7 +23,7 @@ use serde::Serialize;
 use super::output::{print_json, write_atomically};
 use super::{scan_chains, DesignArgs, LaunchArg, ModelArg};
 
-/// Generate stuck-at test patterns: every fault detected or proven untestable.
+/// Generate stuck-at or transition test patterns: every fault detected or proven untestable.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     #[command(flatten)]
@@ -182,34 +182,27 @@ fn generate(args: &RunArgs) -> Result<()> {
     };
     bar.clear();
 
+    // Transition patterns: frame 1's inputs, and frame 2's fields.
+    let split = transition.as_ref().map(|t| t.split(&result.patterns));
+    let inputs = split.as_ref().map_or(&result.patterns, |(frame1, _)| frame1);
+    let fields = split.as_ref().map(|(_, fields)| fields);
     if let Some(path) = &args.stil {
-        anyhow::ensure!(
-            transition.is_none(),
-            "STIL output of transition patterns is not supported yet: use --text"
-        );
         let options = StilOptions {
             design: circuit.name(),
             chains: args.scan_chains.as_ref().map(|_| &chains),
             annotations: header(&result).into_iter().map(|(k, v)| format!("{k}: {v}")).collect(),
             date: None,
+            transition: fields,
         };
-        let text = write_stil(&circuit, &result.patterns, &result.responses, &options)?;
+        let text = write_stil(&circuit, inputs, &result.responses, &options)?;
         write_atomically(path, text.as_bytes())?;
     }
     if let Some(path) = &args.text {
         let header = header(&result);
-        let text = match &transition {
-            None => write_patterns(&circuit, &result.patterns, Some(&result.responses), &header),
-            Some(t) => {
-                let (frame1, fields) = t.split(&result.patterns);
-                write_transition_patterns(
-                    &circuit,
-                    &frame1,
-                    &fields,
-                    Some(&result.responses),
-                    &header,
-                )
-            }
+        let responses = Some(&result.responses);
+        let text = match fields {
+            None => write_patterns(&circuit, inputs, responses, &header),
+            Some(fields) => write_transition_patterns(&circuit, inputs, fields, responses, &header),
         };
         write_atomically(path, text.as_bytes())?;
     }

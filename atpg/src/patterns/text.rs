@@ -367,8 +367,7 @@ pub fn parse_patterns(
             }
         }
         first_pattern_line.get_or_insert(cursor.number);
-        let mut fields = words(line);
-        let (in_offset, in_field) = fields.next().expect("the line has a first word");
+        let fields: Vec<(usize, &str)> = words(line).collect();
         let layout = match frame2_width {
             Some(w) => format!(
                 "three fields, {} frame-1 input values, {w} frame-2 input values, then {} expected output values",
@@ -381,18 +380,23 @@ pub fn parse_patterns(
                 output_names.len()
             ),
         };
-        if let Some(width) = frame2_width {
-            let Some((offset, field)) = fields.next() else {
-                return Err(cursor.error(line.len(), format!("expected {layout}")));
+        let wanted = if frame2_width.is_some() { 3 } else { 2 };
+        if fields.len() < wanted {
+            return Err(cursor.error(line.len(), format!("expected {layout}")));
+        }
+        if let Some(&(extra, _)) = fields.get(wanted) {
+            let message = match frame2_width {
+                None => "unexpected third field: a pattern line holds the input values, a blank, then the expected output values".to_string(),
+                Some(_) => format!("unexpected fourth field: expected {layout}"),
             };
+            return Err(cursor.error(extra, message));
+        }
+        let (in_offset, in_field) = fields[0];
+        let (out_offset, out_field) = fields[wanted - 1];
+        if let Some(width) = frame2_width {
+            let (offset, field) = fields[1];
             parse_field(&cursor, offset, field, width, "frame-2 input", &mut frame2_values)?;
             frame2.push(&frame2_values);
-        }
-        let Some((out_offset, out_field)) = fields.next() else {
-            return Err(cursor.error(line.len(), format!("expected {layout}")));
-        };
-        if let Some((extra, _)) = fields.next() {
-            return Err(cursor.error(extra, format!("unexpected extra field: expected {layout}")));
         }
         parse_field(&cursor, in_offset, in_field, input_names.len(), "input", &mut in_values)?;
         parse_field(&cursor, out_offset, out_field, output_names.len(), "output", &mut out_values)?;

@@ -904,40 +904,32 @@ impl Writer<'_> {
         capture.push_str(&self.assign_all(&enables, '0'));
         self.line(2, &format!("V {{ {capture}}}"));
         self.line(1, "}");
-        match self.transition.map(|t| t.launch) {
-            None => {}
-            Some(Launch::Loc) => {
-                // Frame 1's primary inputs, one functional clock pulse, nothing strobed.
-                self.line(1, "\"launch\" {");
-                self.line(2, &format!("W \"{WAVEFORM_TABLE}\";"));
-                let mut launch = String::new();
-                if let Some(group) = &design.pi_group {
-                    let _ =
-                        write!(launch, "\"{group}\" = {}; ", parameters(design.num_primary_inputs));
-                }
-                launch.push_str(&self.assign_all(&design.clocks, 'P'));
-                launch.push_str(&self.assign_all(&enables, '0'));
-                self.line(2, &format!("V {{ {launch}}}"));
-                self.line(1, "}");
+        if let Some(launch) = self.transition.map(|t| t.launch) {
+            // Launch-on-capture: frame 1's primary inputs, one functional clock pulse, nothing
+            // strobed. Launch-on-shift: the last shift, so also one more scan-in bit per chain,
+            // with scan enable still 1.
+            let name = match launch {
+                Launch::Loc => "launch",
+                Launch::Los => "launch_shift",
+            };
+            self.line(1, &format!("\"{name}\" {{"));
+            self.line(2, &format!("W \"{WAVEFORM_TABLE}\";"));
+            let mut body = String::new();
+            if let Some(group) = &design.pi_group {
+                let _ = write!(body, "\"{group}\" = {}; ", parameters(design.num_primary_inputs));
             }
-            Some(Launch::Los) => {
-                // The last shift: frame 1's primary inputs, one more scan-in bit per chain, one
-                // clock pulse with scan enable still 1, nothing strobed.
-                self.line(1, "\"launch_shift\" {");
-                self.line(2, &format!("W \"{WAVEFORM_TABLE}\";"));
-                let mut launch = String::new();
-                if let Some(group) = &design.pi_group {
-                    let _ =
-                        write!(launch, "\"{group}\" = {}; ", parameters(design.num_primary_inputs));
-                }
+            if launch == Launch::Los {
                 for chain in &design.chains {
-                    let _ = write!(launch, "{} = #; ", self.quoted(chain.scan_in));
+                    let _ = write!(body, "{} = #; ", self.quoted(chain.scan_in));
                 }
-                launch.push_str(&self.assign_all(&design.clocks, 'P'));
-                launch.push_str(&self.assign_all(&design.scan_enables, '1'));
-                self.line(2, &format!("V {{ {launch}}}"));
-                self.line(1, "}");
             }
+            body.push_str(&self.assign_all(&design.clocks, 'P'));
+            match launch {
+                Launch::Loc => body.push_str(&self.assign_all(&enables, '0')),
+                Launch::Los => body.push_str(&self.assign_all(&design.scan_enables, '1')),
+            }
+            self.line(2, &format!("V {{ {body}}}"));
+            self.line(1, "}");
         }
         self.line(0, "}");
         self.line(0, "");

@@ -116,6 +116,8 @@ pub struct TwoFrame {
     num_primary_inputs: usize,
     num_cells: usize,
     num_chains: usize,
+    /// Per original node, whether it holds the same value in both frames.
+    invariant: Vec<bool>,
 }
 
 impl TwoFrame {
@@ -134,6 +136,15 @@ impl TwoFrame {
     #[inline]
     pub fn frame2(&self, node: NodeId) -> NodeId {
         self.frame2[node.index()]
+    }
+
+    /// Whether an original node holds the same value in both frames whatever the inputs: its
+    /// fanin reaches no flip-flop, and (without [`TwoFrame::pi_change`]) primary inputs are
+    /// held. Both transition faults of such a net are untestable: the initial value frame 1
+    /// needs is the value frame 2 must not have.
+    #[inline]
+    pub fn frame_invariant(&self, node: NodeId) -> bool {
+        self.invariant[node.index()]
     }
 
     /// The launch mode.
@@ -344,8 +355,19 @@ impl Circuit {
             instance_ids: self.instance_ids.clone(),
             instances,
         };
+        let mut invariant = vec![false; n];
+        for node in self.nodes() {
+            invariant[node.index()] = if node.index() < num_pi {
+                !options.pi_change
+            } else if node.index() < self.num_inputs() {
+                false
+            } else {
+                self.fanin(node).iter().all(|f| invariant[f.index()])
+            };
+        }
         Ok(TwoFrame {
             circuit,
+            invariant,
             frame1,
             frame2,
             launch: options.launch,
@@ -358,5 +380,65 @@ impl Circuit {
 
     fn frame1_name(&self, node: NodeId) -> String {
         format!("{}@1", self.node_name(node))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn circuit() -> Circuit {
+        crate::bench::parse_bench(
+            "INPUT(a)\nINPUT(b)\nOUTPUT(y)\nq1 = DFF(d1)\nq2 = DFF(q1)\n\
+             p = AND(a, b)\nd1 = XOR(p, q2)\ny = OR(q1, p)\n",
+            "t.bench",
+        )
+        .expect("parses")
+        .levelize()
+        .expect("levelizes")
+    }
+
+    #[test]
+    fn frames_are_wired_by_the_launch_rule() {
+        let c = circuit();
+        let node = |name: &str| c.find_node(name).expect("node");
+        let chains = [vec![0, 1]];
+        for launch in [Launch::Loc, Launch::Los] {
+            for pi_change in [false, true] {
+                let options = TwoFrameOptions { launch, pi_change, chains: &chains };
+                let t = c.two_frame(&options).expect("unrolls");
+                let u = t.circuit();
+                assert_eq!(
+                    u.num_inputs(),
+                    4 + if pi_change { 2 } else { 0 } + t.scan_in_values().len()
+                );
+                assert!(u.scan_cells().is_empty());
+                assert_eq!(u.outputs().len(), c.outputs().len());
+                // Frame 2's flip-flop outputs are buffers of what the launch rule picks.
+                let q1 = u.fanin(t.frame2(node("q1")));
+                let q2 = u.fanin(t.frame2(node("q2")));
+                match launch {
+                    Launch::Loc => {
+                        assert_eq!(q1, [t.frame1(node("d1"))]);
+                        assert_eq!(q2, [t.frame1(node("q1"))], "q2's data input is q1");
+                    }
+                    Launch::Los => {
+                        assert_eq!(q1, [NodeId(t.scan_in_values().start as u32)]);
+                        assert_eq!(q2, [t.frame1(node("q1"))]);
+                    }
+                }
+                assert_eq!(t.frame_invariant(node("p")), !pi_change, "p reads inputs only");
+                assert!(!t.frame_invariant(node("d1")) && !t.frame_invariant(node("q1")));
+                assert_eq!(u.node_name(t.frame2(node("y"))), "y");
+                assert_eq!(u.node_name(t.frame1(node("y"))), "y@1");
+                // Levels increase along every edge.
+                for n in u.nodes() {
+                    assert!(u.fanin(n).iter().all(|f| u.level(*f) < u.level(n)));
+                }
+            }
+        }
+        let uncovered =
+            TwoFrameOptions { launch: Launch::Los, pi_change: false, chains: &[vec![1]] };
+        assert!(matches!(c.two_frame(&uncovered), Err(UnrollError::ChainCoverage { .. })));
     }
 }

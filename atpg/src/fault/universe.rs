@@ -52,6 +52,9 @@ pub struct FaultUniverse {
     /// Per site, the node whose good value must equal a fault's stuck value for the fault to
     /// count as detected (empty: no such condition). See [`FaultUniverse::two_frame`].
     activation: Vec<NodeId>,
+    /// Per site of a two-frame universe, whether its net holds the same value in both frames
+    /// ([`TwoFrame::frame_invariant`]).
+    invariant: Vec<bool>,
 }
 
 /// A sink found while scanning the circuit, before it becomes a site.
@@ -204,6 +207,7 @@ impl FaultUniverse {
             cell_pin_site: HashMap::new(),
             shared_cell_pins,
             activation: Vec::new(),
+            invariant: Vec::new(),
         };
         let mut next = 0;
         for node in circuit.nodes() {
@@ -325,6 +329,7 @@ impl FaultUniverse {
             cell_pin_site: self.cell_pin_site.clone(),
             shared_cell_pins: self.shared_cell_pins,
             activation: self.sites.iter().map(|s| frames.frame1(s.net)).collect(),
+            invariant: self.sites.iter().map(|s| frames.frame_invariant(s.net)).collect(),
         }
     }
 
@@ -334,6 +339,14 @@ impl FaultUniverse {
     #[inline]
     pub fn activation(&self, site: SiteId) -> Option<NodeId> {
         self.activation.get(site.index()).copied()
+    }
+
+    /// Whether a two-frame universe's site holds the same value in both frames, so that the
+    /// activation condition and the fault's excitation exclude each other: both its faults are
+    /// untestable. Always `false` in a stuck-at universe.
+    #[inline]
+    pub fn frame_invariant(&self, site: SiteId) -> bool {
+        self.invariant.get(site.index()).copied().unwrap_or(false)
     }
 
     /// Whether faults carry an activation condition ([`FaultUniverse::activation`]).

@@ -106,7 +106,8 @@ pub enum SatError {
 
 /// What one solver call for a fault found.
 enum Attempt {
-    /// No output is reachable from the site: untestable without search.
+    /// No output is reachable from the site, or (transition faults) the site holds the same
+    /// value in both frames: untestable without search.
     Structural,
     /// No test (under the assumptions given).
     Unsat,
@@ -642,7 +643,9 @@ impl<'a, B: SatBackend> TestGenerator<'a, B> {
         if fault.site().index() >= self.universe.num_sites() {
             return Err(SatError::UnknownFault(fault.0));
         }
-        if !self.miters.prepare(self.circuit, self.universe, fault) {
+        if self.universe.frame_invariant(fault.site())
+            || !self.miters.prepare(self.circuit, self.universe, fault)
+        {
             return Ok(Attempt::Structural);
         }
         // The instance: the good fanin cone of the fault's cone (and of the site, which a

@@ -624,3 +624,39 @@ fn transition_pattern_files_with_errors_are_rejected_with_positions() {
     assert!(stderr(&out).contains("transition patterns"), "{}", stderr(&out));
     assert!(!tb.exists());
 }
+
+#[test]
+fn launch_on_shift_follows_the_chain_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let design = dir.path().join("three.bench");
+    std::fs::write(
+        &design,
+        "INPUT(a)\nINPUT(b)\nOUTPUT(y)\nq1 = DFF(d1)\nq2 = DFF(d2)\nq3 = DFF(d3)\n\
+         d1 = XOR(a, q3)\nd2 = AND(q1, b)\nd3 = OR(q2, a)\ny = NAND(q1, q3)\n",
+    )
+    .unwrap();
+    let chains = dir.path().join("chains.json");
+    let chain = |name: &str, k: u32, cells: &[&str]| {
+        format!(
+            r#"{{"name": "{name}", "scan_in": "si{k}", "scan_out": "so{k}", "scan_enable": "se", "clock": "clk", "cells": {cells:?}}}"#
+        )
+    };
+    let json = format!(
+        r#"{{"chains": [{}, {}]}}"#,
+        chain("c1", 1, &["q3", "q1"]),
+        chain("c2", 2, &["q2"])
+    );
+    std::fs::write(&chains, json).unwrap();
+    let extra =
+        ["--model", "transition", "--launch", "los", "--scan-chains", chains.to_str().unwrap()];
+    let run = run_and_regrade(&design, dir.path(), &extra);
+    assert_eq!(run["launch"], "los");
+    let text = std::fs::read_to_string(dir.path().join("three.txt")).unwrap();
+    assert!(text.contains("chain: q3 q1\nchain: q2\n"), "{text}");
+    let stil = std::fs::read_to_string(dir.path().join("three.stil")).unwrap();
+    assert!(stil.contains("Call \"launch_shift\""), "{stil}");
+    // Without the file, one chain q1 q2 q3 shifts differently over the same fault list.
+    let default =
+        run_and_regrade(&design, dir.path(), &["--model", "transition", "--launch", "los"]);
+    assert_eq!(default["faults"]["total"], run["faults"]["total"]);
+}

@@ -1,6 +1,8 @@
-//! The stuck-at ATPG flow: from a circuit to a compact, fully graded pattern set.
+//! The ATPG flow: from a circuit to a compact, fully graded pattern set.
 //!
-//! Phases, in order ([`run`]):
+//! [`run`] targets the stuck-at faults of a circuit; [`run_with`] targets any fault list laid
+//! over the circuit it is given, such as the transition faults of a two-frame unrolled circuit
+//! ([`crate::transition`]). Phases, in order:
 //! 1. **Random patterns.** Groups of 256 random vectors are fault-simulated with fault dropping
 //!    against the collapsed fault list; the vectors that detect a new fault are kept. The phase
 //!    ends when a group detects fewer than [`FlowOptions::random_min_detections`] new faults (the

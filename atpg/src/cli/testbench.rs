@@ -67,6 +67,11 @@ pub fn run(args: &TestbenchArgs) -> Result<()> {
     }
     let circuit = netlist.levelize_with(&args.design.levelize_options())?;
     let patterns = read_patterns(&args.patterns, &circuit)?;
+    anyhow::ensure!(
+        patterns.transition.is_none(),
+        "{} holds transition patterns (a `launch:` header): the testbench replays stuck-at patterns only",
+        args.patterns.display()
+    );
     let chains = match &args.scan_chains {
         Some(path) => Some(netlist::ScanChains::read_chain_file(path)?),
         None => None,

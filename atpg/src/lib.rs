@@ -13,6 +13,8 @@
 //! - [`flow`]: the ATPG flow (random phase, SAT with dynamic compaction, fill, second pass and
 //!   sweeping, static compaction, self-check) and what it reports;
 //! - [`shard`]: a run split into shards of the fault list, and the merge of their results;
+//! - [`transition`]: transition-delay faults (slow-to-rise, slow-to-fall) under launch-on-capture
+//!   or launch-on-shift, run through the same machinery on the two-frame unrolled circuit;
 //! - [`testbench`]: self-checking Verilog testbenches that replay a pattern file.
 //!
 //! Invariants: no I/O outside `read_*` functions; nothing panics on user input (pattern files
@@ -27,3 +29,4 @@ pub mod sat;
 pub mod shard;
 pub mod sim;
 pub mod testbench;
+pub mod transition;

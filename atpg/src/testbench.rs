@@ -27,8 +27,8 @@
 //! active edge the pulse's first edge (0 for a rising-edge flip-flop clocked through an even
 //! number of inverters). Asynchronous clear and preset nets are traced the same way and their
 //! ports held inactive throughout: the polarity comes from the cell's Liberty `clear`/`preset`
-//! expression (`!RESET_B` rests at 1); for flip-flops without a Liberty cell it is unknown, the
-//! port is held at 0 and a warning says so. A port that is both a pattern input and a clock or
+//! expression (`!RESET_B` rests at 1), else from the netlist (Yosys `$_DFF_PN0_` cells, as the
+//! writer also writes them for an embedded netlist; active high when nothing says). A port that is both a pattern input and a clock or
 //! control (it also feeds buffers) is driven by the testbench, not by the pattern, with a
 //! warning. A flip-flop whose clock cannot be traced to a port (gated or derived clocks) still
 //! gets its state deposited, but its captured state is not compared (warning). Latches are
@@ -54,12 +54,28 @@
 //!
 //! Inputs that are not ports (undriven nets made inputs by `--undriven input`) are forced to
 //! their pattern values by hierarchical reference.
+//!
+//! Scan mode ([`TestbenchOptions::scan`], for a scan-inserted netlist and its chain file): no
+//! state is deposited; only ports are driven and observed, as on a tester.
+//! 1. Chain test: with every scan enable at 1, a random stream (seeded by
+//!    [`TestbenchOptions::seed`]) of twice the longest chain's length plus two bits is shifted
+//!    into every scan-in, one clock pulse per bit; each scan-out must repeat its stream after
+//!    chain-length shifts (`FAIL chain test: ...` per wrong bit, then
+//!    `chain test: C chains, S shifts, M mismatches`).
+//! 2. The first pattern's state is shifted in: scan enable 1, as many shifts as the longest
+//!    chain has cells (a shorter chain gets 0s first), the bit of the cell nearest the scan-out
+//!    first, set up 10 units before each pulse.
+//! 3. Per pattern: apply the primary inputs (scan enable and scan-ins included, at the
+//!    pattern's values), compare the primary outputs, pulse the clocks once (capture), then
+//!    shift again: the captured state comes out of the scan-outs and is compared bit by bit
+//!    (before each pulse, the scan-out shows the cell nearest it) while the next pattern's
+//!    state goes in. A wrong unloaded bit is reported against the flip-flop that captured it.
 
 use std::collections::HashMap;
 use std::fmt::Write;
 
-use netlist::verilog_writer::{instance_names, verilog_identifier, write_verilog, FLOP_MODELS};
-use netlist::{CellId, CellKind, Circuit, GateKind, Library, NetId, Netlist, NodeId};
+use netlist::verilog_writer::{flop_models, instance_names, verilog_identifier, write_verilog};
+use netlist::{CellId, CellKind, Circuit, GateKind, Library, NetId, Netlist, NodeId, ScanChains};
 
 use crate::patterns::text::PatternFile;
 use crate::patterns::{Logic, PatternId, PatternSet};
@@ -99,6 +115,11 @@ pub struct TestbenchOptions<'a> {
     pub patterns_name: String,
     /// The testbench module's name.
     pub module_name: String,
+    /// Load and unload the state through these scan chains instead of depositing it (see
+    /// [`write_testbench`]'s module documentation, "Scan mode").
+    pub scan: Option<&'a ScanChains>,
+    /// Seed of the random bit streams of the chain test (scan mode).
+    pub seed: u64,
 }
 
 impl Default for TestbenchOptions<'_> {
@@ -110,6 +131,8 @@ impl Default for TestbenchOptions<'_> {
             state_register: "Q".to_string(),
             patterns_name: "patterns".to_string(),
             module_name: "atpg_testbench".to_string(),
+            scan: None,
+            seed: 1,
         }
     }
 }
@@ -129,6 +152,8 @@ pub struct Testbench {
     pub patterns: usize,
     /// Number of flip-flops whose captured state is compared.
     pub compared_flops: usize,
+    /// Scan mode: the number of chains and the longest chain's length.
+    pub chains: Option<(usize, usize)>,
 }
 
 /// Why a testbench cannot be written.
@@ -156,6 +181,9 @@ pub enum TestbenchError {
     /// The design needs something the testbench cannot do (the message says what).
     #[error("{0}")]
     Unsupported(String),
+    /// Scan mode: the chains do not fit the design (the message says why).
+    #[error("scan chains: {0}")]
+    Chains(String),
 }
 
 /// Writes a self-checking testbench that replays `patterns` on the design; see the module
@@ -198,6 +226,32 @@ struct Flop {
     /// Hierarchical reference to the state register.
     register: String,
     compared: bool,
+}
+
+/// Scan mode: one chain with its ports as the testbench refers to them.
+struct ChainPlan {
+    name: String,
+    scan_in: String,
+    scan_out: String,
+    /// The scan-out port's net name, for messages.
+    scan_out_name: String,
+    /// Flip-flop numbers (netlist order) from scan-in to scan-out.
+    cells: Vec<usize>,
+}
+
+/// Scan mode: the chains and the scan enable port.
+struct ScanPlan {
+    chains: Vec<ChainPlan>,
+    /// References to the scan enable ports (one per distinct name).
+    enables: Vec<String>,
+    /// Random bits of the chain test, per chain.
+    streams: Vec<Vec<bool>>,
+}
+
+impl ScanPlan {
+    fn longest(&self) -> usize {
+        self.chains.iter().map(|c| c.cells.len()).max().unwrap_or(0)
+    }
 }
 
 struct Writer<'a> {
@@ -269,6 +323,15 @@ fn literal(set: &PatternSet, pattern: PatternId, range: std::ops::Range<usize>) 
         });
     }
     out
+}
+
+/// A small deterministic generator (SplitMix64) for the chain test's bit streams.
+fn split_mix(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// Traces a clock or control net back through buffers and inverters to the input port that
@@ -569,30 +632,30 @@ impl<'a> Writer<'a> {
                     ));
                 }
             }
-            // A written netlist has no asynchronous controls (the writer's flip-flops have none).
-            if !self.embedded() {
-                for (net, clear) in [(info.clear, true), (info.preset, false)] {
-                    let Some(net) = net else { continue };
-                    let what = if clear { "clear" } else { "preset" };
-                    let inactive = match self.inactive_level(flop, net, clear) {
-                        Some(level) => level,
-                        None => {
-                            self.warnings.push(format!(
-                                "flip-flop `{}`: the polarity of its asynchronous {what} is unknown; assumed active high (held at 0)",
-                                cell.name
-                            ));
-                            false
-                        }
-                    };
-                    match trace_to_port(netlist, &port_index, net) {
-                        Ok((port, inverted)) => {
-                            self.assign_role(&mut roles, &mut role_owner, port, PortRole::Hold(inactive ^ inverted), &cell.name, what)?;
-                        }
-                        Err(why) => self.warnings.push(format!(
-                            "flip-flop `{}`: its asynchronous {what} cannot be held inactive from a port ({why})",
-                            cell.name
-                        )),
+            // The writer keeps asynchronous controls too (Yosys `$_DFF_PN0_`-style cells), so
+            // embedded netlists need them held inactive as well.
+            for (net, clear) in [(info.clear, true), (info.preset, false)] {
+                let Some(net) = net else { continue };
+                let what = if clear { "clear" } else { "preset" };
+                // The Liberty cell's expression when there is one, else the polarity the
+                // netlist recorded (Yosys cells, or the cell's decomposition).
+                let recorded = if clear { info.clear_active_low } else { info.preset_active_low };
+                let inactive = self.inactive_level(flop, net, clear).unwrap_or(recorded);
+                match trace_to_port(netlist, &port_index, net) {
+                    Ok((port, inverted)) => {
+                        self.assign_role(
+                            &mut roles,
+                            &mut role_owner,
+                            port,
+                            PortRole::Hold(inactive ^ inverted),
+                            &cell.name,
+                            what,
+                        )?;
                     }
+                    Err(why) => self.warnings.push(format!(
+                        "flip-flop `{}`: its asynchronous {what} cannot be held inactive from a port ({why})",
+                        cell.name
+                    )),
                 }
             }
             flops.push(Flop { name: cell.name.clone(), d_net, register, compared });
@@ -613,13 +676,17 @@ impl<'a> Writer<'a> {
             })
             .collect();
 
+        let scan = match self.options.scan {
+            Some(chains) => Some(self.scan_plan(chains, &port_reference, &port_index, &roles)?),
+            None => None,
+        };
         let models = self.models()?;
         let mut text = String::new();
-        self.header(&mut text, &flops);
+        self.header(&mut text, &flops, scan.as_ref());
         if self.embedded() {
             text.push_str(&write_verilog(netlist));
             text.push('\n');
-            text.push_str(FLOP_MODELS);
+            text.push_str(&flop_models(netlist));
             text.push('\n');
         }
         let separate_models = match (models, self.options.models) {
@@ -637,6 +704,7 @@ impl<'a> Writer<'a> {
             &forced_inputs,
             &forced_clocks,
             &flops,
+            scan.as_ref(),
         );
         Ok(Testbench {
             verilog: text,
@@ -644,7 +712,62 @@ impl<'a> Writer<'a> {
             warnings: self.warnings,
             patterns: self.patterns.inputs.len(),
             compared_flops: flops.iter().filter(|f| f.compared).count(),
+            chains: scan.as_ref().map(|s| (s.chains.len(), s.longest())),
         })
+    }
+
+    /// Scan mode: resolves the chains against the circuit and their ports against the design's.
+    fn scan_plan(
+        &self,
+        chains: &ScanChains,
+        reference: &HashMap<String, String>,
+        port_index: &HashMap<NetId, usize>,
+        roles: &[PortRole],
+    ) -> Result<ScanPlan, TestbenchError> {
+        let netlist = self.netlist;
+        let cells =
+            chains.validate(self.circuit).map_err(|e| TestbenchError::Chains(e.to_string()))?;
+        let input_port = |name: &str, what: &str| -> Result<String, TestbenchError> {
+            let port =
+                netlist.find_net(name).and_then(|n| port_index.get(&n)).ok_or_else(|| {
+                    TestbenchError::Chains(format!("the {what} `{name}` is not an input port"))
+                })?;
+            if !matches!(roles[*port], PortRole::Pattern(_)) {
+                return Err(TestbenchError::Chains(format!(
+                    "the {what} `{name}` is also a clock or asynchronous control"
+                )));
+            }
+            Ok(reference[name].clone())
+        };
+        let mut plan = ScanPlan { chains: Vec::new(), enables: Vec::new(), streams: Vec::new() };
+        let mut state = self.options.seed;
+        for (chain, cells) in chains.chains.iter().zip(cells) {
+            let enable = input_port(&chain.scan_enable, "scan enable")?;
+            if !plan.enables.contains(&enable) {
+                plan.enables.push(enable);
+            }
+            let scan_in = input_port(&chain.scan_in, "scan-in")?;
+            let is_output =
+                netlist.outputs().iter().any(|&c| netlist.cell(c).name == chain.scan_out);
+            if !is_output {
+                return Err(TestbenchError::Chains(format!(
+                    "the scan-out `{}` is not an output port",
+                    chain.scan_out
+                )));
+            }
+            plan.chains.push(ChainPlan {
+                name: chain.name.clone(),
+                scan_in,
+                scan_out: reference[&chain.scan_out].clone(),
+                scan_out_name: chain.scan_out.clone(),
+                cells,
+            });
+        }
+        let length = 2 * plan.longest() + 2;
+        for _ in &plan.chains {
+            plan.streams.push((0..length).map(|_| split_mix(&mut state) & 1 == 1).collect());
+        }
+        Ok(plan)
     }
 
     /// Records what drives an input port, rejecting contradictory needs.
@@ -701,7 +824,7 @@ impl<'a> Writer<'a> {
         Ok(Some(text))
     }
 
-    fn header(&self, out: &mut String, flops: &[Flop]) {
+    fn header(&self, out: &mut String, flops: &[Flop], scan: Option<&ScanPlan>) {
         let design = self.netlist.name();
         let _ = writeln!(
             out,
@@ -717,12 +840,29 @@ impl<'a> Writer<'a> {
             flops.len(),
             flops.iter().filter(|f| f.compared).count()
         );
-        out.push_str(
-            "// Per pattern: apply the primary inputs, deposit the flip-flop states by hierarchical\n\
-             // reference, wait, compare the primary outputs, pulse the clocks once, compare the\n\
-             // captured states. Expected X is not compared; an x or z response where 0 or 1 is\n\
-             // expected fails. Ends with `N passed, M failed` and $finish.\n",
-        );
+        match scan {
+            None => out.push_str(
+                "// Per pattern: apply the primary inputs, deposit the flip-flop states by hierarchical\n\
+                 // reference, wait, compare the primary outputs, pulse the clocks once, compare the\n\
+                 // captured states. Expected X is not compared; an x or z response where 0 or 1 is\n\
+                 // expected fails. Ends with `N passed, M failed` and $finish.\n",
+            ),
+            Some(plan) => {
+                let _ = writeln!(
+                    out,
+                    "// Scan mode: {} chains, the longest {} cells. First a chain test: with scan enable 1,\n\
+                     // a random stream is shifted through every chain and must come out after chain-length\n\
+                     // shifts. Then per pattern: shift the state in through the scan-ins (scan enable 1, one\n\
+                     // clock pulse per shift, as many shifts as the longest chain), apply the primary inputs,\n\
+                     // compare the primary outputs, pulse the clocks once (capture), and shift the captured\n\
+                     // state out through the scan-outs, comparing every bit, while the next pattern shifts in.\n\
+                     // Expected X is not compared; an x or z response where 0 or 1 is expected fails.\n\
+                     // Ends with `N passed, M failed` and $finish.",
+                    plan.chains.len(),
+                    plan.longest()
+                );
+            }
+        }
         match self.options.design {
             DesignSource::External => {
                 out.push_str("// Run: iverilog -o sim <this file> <design .v files> && vvp sim\n");
@@ -747,6 +887,7 @@ impl<'a> Writer<'a> {
         forced_inputs: &[(usize, String)],
         forced_clocks: &[(String, bool)],
         flops: &[Flop],
+        scan: Option<&ScanPlan>,
     ) {
         let netlist = self.netlist;
         let p = &self.prefix;
@@ -822,8 +963,10 @@ impl<'a> Writer<'a> {
         for (k, _) in forced_inputs {
             let _ = writeln!(out, "      {p}extra_{k} = v[{k}];");
         }
-        for (i, flop) in flops.iter().enumerate() {
-            let _ = writeln!(out, "      {} = s[{i}];", flop.register);
+        if scan.is_none() {
+            for (i, flop) in flops.iter().enumerate() {
+                let _ = writeln!(out, "      {} = s[{i}];", flop.register);
+            }
         }
         let _ = writeln!(out, "    end\n  endtask");
 
@@ -884,6 +1027,10 @@ impl<'a> Writer<'a> {
             clock_lines(false)
         );
 
+        if let Some(plan) = scan {
+            self.scan_tasks(out, plan, flops, &where_, &position);
+        }
+
         // The run.
         let _ = writeln!(
             out,
@@ -903,6 +1050,30 @@ impl<'a> Writer<'a> {
         for (k, reference) in forced_inputs {
             let _ = writeln!(out, "      force {reference} = {p}extra_{k};");
         }
+        if scan.is_some() {
+            let _ = writeln!(out, "      #10;\n      {p}chain_test;\n      {p}pattern = 0;");
+            if n > 0 {
+                let _ = writeln!(out, "      {p}shift({p}state[0], {p}captured[0], 1'b0);");
+            }
+            let _ = writeln!(
+                out,
+                "      for ({p}pattern = 0; {p}pattern < {n}; {p}pattern = {p}pattern + 1) begin
+        {p}bad = 1'b0;
+        {p}apply({p}inputs[{p}pattern], {p}state[{p}pattern]);
+        #10;
+        {p}check_outputs({p}outputs[{p}pattern]);
+        {p}capture;
+        {p}shift(({p}pattern + 1 < {n}) ? {p}state[{p}pattern + 1] : {p}state[{p}pattern], {p}captured[{p}pattern], 1'b1);
+        if ({p}bad) {p}failed = {p}failed + 1;
+        else {p}passed = {p}passed + 1;
+      end
+      $display(\"%0d passed, %0d failed\", {p}passed, {p}failed);
+      $finish;
+  end
+endmodule"
+            );
+            return;
+        }
         let _ = writeln!(
             out,
             "      #10;
@@ -920,6 +1091,96 @@ impl<'a> Writer<'a> {
       $finish;
   end
 endmodule"
+        );
+    }
+
+    /// Scan mode: the shift task (load one state while unloading and comparing another) and the
+    /// chain test.
+    fn scan_tasks(
+        &self,
+        out: &mut String,
+        plan: &ScanPlan,
+        flops: &[Flop],
+        where_: &str,
+        position: &str,
+    ) {
+        let p = &self.prefix;
+        let num_ff = flops.len().max(1);
+        let longest = plan.longest();
+        let enables: String = plan.enables.iter().map(|e| format!("      {e} = 1'b1;\n")).collect();
+        let _ = writeln!(
+            out,
+            "\n  task {p}shift;\n    input [0:{}] s;\n    input [0:{}] e;\n    input check;\n    begin\n{}",
+            num_ff - 1,
+            num_ff - 1,
+            enables.trim_end()
+        );
+        for t in 0..longest {
+            for chain in &plan.chains {
+                let length = chain.cells.len();
+                let value = match (t + length).checked_sub(longest) {
+                    Some(pos) => format!("s[{}]", chain.cells[length - 1 - pos]),
+                    None => "1'b0".to_string(),
+                };
+                let _ = writeln!(out, "      {} = {value};", chain.scan_in);
+            }
+            let _ = writeln!(out, "      #10;");
+            let mut checks = String::new();
+            for chain in &plan.chains {
+                let Some(&i) = chain.cells.len().checked_sub(1 + t).map(|k| &chain.cells[k]) else {
+                    continue;
+                };
+                if !flops[i].compared {
+                    continue;
+                }
+                let _ = writeln!(
+                    checks,
+                    "        if (e[{i}] !== 1'bx && {out_port} !== e[{i}]) begin\n          {p}bad = 1'b1;\n          $display(\"{where_}: flip-flop '{}' (D net '{}'), shifted out of '{}' (chain '{}', shift {}): expected %b, got %b\", {position}, e[{i}], {out_port});\n        end",
+                    string_text(&flops[i].name),
+                    string_text(&flops[i].d_net),
+                    string_text(&chain.scan_out_name),
+                    string_text(&chain.name),
+                    t + 1,
+                    out_port = chain.scan_out
+                );
+            }
+            if !checks.is_empty() {
+                let _ = write!(out, "      if (check) begin\n{checks}      end\n");
+            }
+            let _ = writeln!(out, "      {p}capture;");
+        }
+        let _ = writeln!(out, "    end\n  endtask");
+
+        // The chain test.
+        let length = 2 * longest + 2;
+        let _ = writeln!(out, "\n  integer {p}shift_count, {p}chain_mismatches;");
+        for (k, stream) in plan.streams.iter().enumerate() {
+            let bits: String = stream.iter().map(|&b| if b { '1' } else { '0' }).collect();
+            let _ = writeln!(out, "  reg [0:{}] {p}stream_{k};", length - 1);
+            let _ = writeln!(out, "  initial {p}stream_{k} = {length}'b{bits};");
+        }
+        let _ = writeln!(
+            out,
+            "\n  task {p}chain_test;\n    begin\n{enables}      {p}chain_mismatches = 0;\n      for ({p}shift_count = 0; {p}shift_count < {length}; {p}shift_count = {p}shift_count + 1) begin"
+        );
+        for (k, chain) in plan.chains.iter().enumerate() {
+            let _ = writeln!(out, "        {} = {p}stream_{k}[{p}shift_count];", chain.scan_in);
+        }
+        let _ = writeln!(out, "        #10;");
+        for (k, chain) in plan.chains.iter().enumerate() {
+            let l = chain.cells.len();
+            let _ = writeln!(
+                out,
+                "        if ({p}shift_count >= {l} && {o} !== {p}stream_{k}[{p}shift_count - {l}]) begin\n          {p}chain_mismatches = {p}chain_mismatches + 1;\n          $display(\"FAIL chain test: chain '{}' ({l} cells), '{}' at shift %0d: expected %b, got %b\", {p}shift_count + 1, {p}stream_{k}[{p}shift_count - {l}], {o});\n        end",
+                string_text(&chain.name),
+                string_text(&chain.scan_out_name),
+                o = chain.scan_out
+            );
+        }
+        let _ = writeln!(
+            out,
+            "        {p}capture;\n      end\n      $display(\"chain test: {} chains, {length} shifts, %0d mismatches\", {p}chain_mismatches);\n    end\n  endtask",
+            plan.chains.len()
         );
     }
 }

@@ -219,3 +219,353 @@ fn dual_spm_scan_chains_run_through_atpg() {
     ok(atpg(&["run", s(&out), "--scan-chains", s(&chains), "-o", s(&stil)]));
     assert!(std::fs::read_to_string(&stil).expect("written").contains("scan_in_4"));
 }
+
+/// Whether `iverilog` and `vvp` can be run; a notice (or, with `ATPG_REQUIRE_TOOLS`, a
+/// failure) when not.
+fn simulator_available() -> bool {
+    let runs = |tool: &str| Command::new(tool).arg("-V").output().is_ok();
+    if runs("iverilog") && runs("vvp") {
+        return true;
+    }
+    assert!(
+        std::env::var_os("ATPG_REQUIRE_TOOLS").is_none(),
+        "ATPG_REQUIRE_TOOLS is set but iverilog/vvp cannot be run (install them: apt-get install iverilog)"
+    );
+    eprintln!("notice: iverilog/vvp not installed; skipping the scan testbench simulations");
+    false
+}
+
+/// A sequential circuit generated here, so the scan flow is tested without `../shared`.
+fn generated_design(dir: &Path) -> PathBuf {
+    let spec = netlist::generate::RandomSpec {
+        inputs: 6,
+        outputs: 4,
+        flops: 21,
+        gates: 150,
+        ..Default::default()
+    };
+    let netlist = netlist::generate::random_netlist(27, &spec);
+    let path = dir.join("generated.bench");
+    std::fs::write(&path, netlist::bench::write_bench(&netlist).expect("writes as .bench"))
+        .expect("written");
+    path
+}
+
+/// Runs the testbench of `patterns` on the scan-inserted netlist `scan_v` with `chains` in
+/// iverilog; returns vvp's output.
+fn simulate_scan(dir: &Path, scan_v: &Path, patterns: &Path, chains: &Path) -> String {
+    let tb = dir.join("tb.v");
+    ok(atpg(&[
+        "testbench",
+        s(scan_v),
+        s(patterns),
+        "--scan-chains",
+        s(chains),
+        "--embed-netlist",
+        "-o",
+        s(&tb),
+    ]));
+    let sim = dir.join("sim");
+    let compile = Command::new("iverilog").arg("-o").arg(&sim).arg(&tb).output().expect("runs");
+    assert!(compile.status.success(), "iverilog: {}", String::from_utf8_lossy(&compile.stderr));
+    let run = Command::new("vvp").arg("-n").arg(&sim).output().expect("vvp runs");
+    assert!(run.status.success(), "vvp: {}", String::from_utf8_lossy(&run.stderr));
+    String::from_utf8_lossy(&run.stdout).into_owned()
+}
+
+/// `(passed, failed)` from the testbench's last line, and the chain test's mismatches.
+fn scan_summary(output: &str) -> ((usize, usize), usize) {
+    let numbers = |line: &str| -> Vec<usize> {
+        line.split(|c: char| !c.is_ascii_digit()).filter_map(|w| w.parse().ok()).collect()
+    };
+    let chain = output
+        .lines()
+        .find(|l| l.starts_with("chain test: "))
+        .unwrap_or_else(|| panic!("no chain test line:\n{output}"));
+    let summary = output
+        .lines()
+        .find(|l| l.ends_with(" failed") && !l.starts_with("chain test"))
+        .unwrap_or_else(|| panic!("no summary line:\n{output}"));
+    let (c, p) = (numbers(chain), numbers(summary));
+    ((p[0], p[1]), c[2])
+}
+
+/// Flips the expected value of flip-flop `flop` (counted after the primary outputs) in the
+/// first pattern where it is 0 or 1, from pattern `from` on; returns that pattern's number.
+fn flip_captured(
+    patterns: &Path,
+    primary_outputs: usize,
+    flop: usize,
+    from: usize,
+    into: &Path,
+) -> usize {
+    let text = std::fs::read_to_string(patterns).expect("written");
+    let mut seen = 0;
+    let mut flipped = None;
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| {
+            let is_pattern = !line.contains(':') && !line.starts_with('#') && !line.is_empty();
+            if !is_pattern {
+                return line.to_string();
+            }
+            seen += 1;
+            let (inputs, outputs) = line.split_once(' ').expect("two fields");
+            let mut outputs: Vec<char> = outputs.chars().collect();
+            let bit = &mut outputs[primary_outputs + flop];
+            if flipped.is_none() && seen > from && *bit != 'X' {
+                *bit = if *bit == '0' { '1' } else { '0' };
+                flipped = Some(seen);
+            }
+            format!("{inputs} {}", outputs.into_iter().collect::<String>())
+        })
+        .collect();
+    std::fs::write(into, lines.join("\n") + "\n").expect("written");
+    flipped.expect("a pattern with a known value")
+}
+
+/// The issue's must-show on one design: `atpg scan`, then ATPG on the scan-inserted netlist with
+/// its chain file gives the test coverage of the original's full-scan view, and the patterns
+/// load and unload through the chains in iverilog (every pattern passes; a flipped captured
+/// bit fails exactly its pattern, unloaded through the chain; a chain file with two cells
+/// swapped fails).
+fn scan_flow(design: &Path, scan_args: &[&str]) {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let dir = tmp.path();
+    let (scan_v, chains) = (dir.join("scan.v"), dir.join("chains.json"));
+    let mut args = vec!["scan", s(design), "-o", s(&scan_v), "--chains-out", s(&chains)];
+    args.extend_from_slice(scan_args);
+    ok(atpg(&args));
+    let (patterns, run_report, original) =
+        (dir.join("p.txt"), dir.join("run.json"), dir.join("original.json"));
+    ok(atpg(&[
+        "run",
+        s(&scan_v),
+        "--scan-chains",
+        s(&chains),
+        "-o",
+        s(&dir.join("p.stil")),
+        "--text",
+        s(&patterns),
+        "--report",
+        s(&run_report),
+    ]));
+    ok(atpg(&["run", s(design), "--report", s(&original)]));
+    let (a, b) = (read_json(&original), read_json(&run_report));
+    eprintln!(
+        "{}: test coverage {} (original, full-scan view) and {} (scan-inserted, {} patterns)",
+        design.display(),
+        a["test_coverage"],
+        b["test_coverage"],
+        b["patterns"]
+    );
+    assert_eq!(a["test_coverage"], b["test_coverage"], "{a}\n{b}");
+    assert_eq!(b["faults"]["aborted"], 0);
+
+    if !simulator_available() {
+        return;
+    }
+    let count = b["patterns"].as_u64().expect("pattern count") as usize;
+    let output = simulate_scan(dir, &scan_v, &patterns, &chains);
+    assert_eq!(scan_summary(&output), ((count, 0), 0), "{output}");
+    assert!(!output.contains("FAIL"), "{output}");
+
+    // One captured bit flipped: that pattern fails on the unload, naming the flip-flop.
+    let netlist = netlist::read_netlist(&scan_v, &Default::default()).expect("reads");
+    let circuit = netlist.levelize().expect("levelizes");
+    let flop = circuit.scan_cells().len() / 2;
+    let wrong = dir.join("wrong.txt");
+    let pattern =
+        flip_captured(&patterns, circuit.num_primary_outputs(), flop, 1.min(count - 1), &wrong);
+    let output = simulate_scan(dir, &scan_v, &wrong, &chains);
+    assert_eq!(scan_summary(&output), ((count - 1, 1), 0), "{output}");
+    let fails: Vec<&str> = output.lines().filter(|l| l.starts_with("FAIL")).collect();
+    let name = &circuit.scan_cells()[flop].name;
+    assert!(
+        fails.len() == 1
+            && fails[0].starts_with(&format!("FAIL pattern {pattern} ("))
+            && fails[0].contains(&format!("flip-flop '{name}'"))
+            && fails[0].contains("shifted out of 'scan_out_"),
+        "{output}"
+    );
+
+    // The chain file with two cells of the first chain swapped: loads go to the wrong cells.
+    let mut file = read_json(&chains);
+    let cells = file["chains"][0]["cells"].as_array_mut().expect("cells");
+    if cells.len() >= 2 {
+        cells.swap(0, 1);
+        let swapped = dir.join("swapped.json");
+        std::fs::write(&swapped, file.to_string()).expect("written");
+        let output = simulate_scan(dir, &scan_v, &patterns, &swapped);
+        let ((_, failed), _) = scan_summary(&output);
+        assert!(failed > 0, "a wrong chain order must fail:\n{output}");
+    }
+    // Two chains' scan-outs swapped: the chain test sees the other chain's stream.
+    let mut file = read_json(&chains);
+    if let Some([first, second, ..]) = file["chains"].as_array_mut().map(Vec::as_mut_slice) {
+        let out = first["scan_out"].take();
+        first["scan_out"] = second["scan_out"].take();
+        second["scan_out"] = out;
+        let swapped = dir.join("swapped_outs.json");
+        std::fs::write(&swapped, file.to_string()).expect("written");
+        let output = simulate_scan(dir, &scan_v, &patterns, &swapped);
+        let (_, mismatches) = scan_summary(&output);
+        assert!(mismatches > 0, "the chain test must see crossed scan-outs:\n{output}");
+    }
+}
+
+#[test]
+fn generated_circuit_loads_and_unloads_through_its_chains() {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let design = generated_design(tmp.path());
+    scan_flow(&design, &["--chains", "3", "--order", "netlist"]);
+}
+
+#[test]
+fn iscas89_circuits_load_and_unload_through_their_chains() {
+    let Some(dir) = netlist::testdata::benchmarks() else { return };
+    for (name, chains) in [("s27", "1"), ("s298", "3"), ("s1196", "4")] {
+        scan_flow(&dir.join(format!("iscas89/{name}.bench")), &["--chains", chains]);
+    }
+}
+
+/// `--order power`: fewer weighted shift transitions than netlist order for the design's own
+/// ATPG patterns, the same chains for the same seed, and the chains still work end to end.
+#[test]
+fn power_order_cuts_shift_transitions_of_atpg_patterns() {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let dir = tmp.path();
+    let design = generated_design(dir);
+    let patterns = dir.join("p.txt");
+    ok(atpg(&["run", s(&design), "--text", s(&patterns), "-o", s(&dir.join("p.stil"))]));
+    let run = |seed: &str, chains: &Path, report: &Path| {
+        ok(atpg(&[
+            "scan",
+            s(&design),
+            "--order",
+            "power",
+            "--patterns",
+            s(&patterns),
+            "--seed",
+            seed,
+            "--chains",
+            "2",
+            "-o",
+            s(&dir.join("o.v")),
+            "--chains-out",
+            s(chains),
+            "--report",
+            s(report),
+        ]))
+    };
+    let (chains, report) = (dir.join("c.json"), dir.join("r.json"));
+    let stdout = run("3", &chains, &report);
+    assert!(stdout.contains("shift transitions"), "{stdout}");
+    let report = read_json(&report);
+    let total = |v: &serde_json::Value| {
+        v["load"].as_u64().expect("load") + v["unload"].as_u64().expect("unload")
+    };
+    let before = total(&report["shift_transitions_netlist_order"]);
+    let after = total(&report["shift_transitions_final"]);
+    eprintln!("generated circuit, 2 chains: weighted shift transitions {before} -> {after}");
+    assert!(after < before, "{report}");
+    assert_eq!(report["order"], "power");
+    let again = dir.join("c2.json");
+    run("3", &again, &dir.join("r2.json"));
+    assert_eq!(std::fs::read(&again).expect("written"), std::fs::read(&chains).expect("written"));
+
+    // Power ordering without patterns is refused.
+    let output = atpg(&[
+        "scan",
+        s(&design),
+        "--order",
+        "power",
+        "-o",
+        s(&dir.join("x.v")),
+        "--chains-out",
+        s(&dir.join("x.json")),
+    ]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--patterns"));
+
+    scan_flow(&design, &["--order", "power", "--patterns", s(&patterns), "--chains", "2"]);
+}
+
+/// Flip-flops with asynchronous clears and presets of both polarities (Yosys cells): the
+/// scan-inserted Verilog keeps them, and the chain testbench holds them inactive (an active-low
+/// clear held at 0 would clear the chain and fail every pattern).
+const RESETS: &str = r"
+module resets (clk, rst_n, set, a, b, y);
+  input clk, rst_n, set, a, b;
+  output y;
+  wire q0, q1, q2, q3, d0, d1, d2, d3;
+  \$_DFF_PN0_ r0 (.C(clk), .R(rst_n), .D(d0), .Q(q0));
+  \$_DFF_PP1_ r1 (.C(clk), .R(set), .D(d1), .Q(q1));
+  \$_DFFSR_PNP_ r2 (.C(clk), .S(rst_n), .R(set), .D(d2), .Q(q2));
+  \$_DFF_P_ r3 (.C(clk), .D(d3), .Q(q3));
+  assign d0 = a ^ q3;
+  assign d1 = q0 & b;
+  assign d2 = q1 | a;
+  assign d3 = ~(q2 ^ q0);
+  assign y = q3 & q1;
+endmodule
+";
+
+#[test]
+fn asynchronous_controls_survive_scan_insertion() {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let design = tmp.path().join("resets.v");
+    std::fs::write(&design, RESETS).expect("written");
+    let out = tmp.path().join("scan.v");
+    ok(atpg(&["scan", s(&design), "-o", s(&out), "--chains-out", s(&tmp.path().join("c.json"))]));
+    let written = std::fs::read_to_string(&out).expect("written");
+    for cell in [
+        r"\$_DFF_PN0_  r0 (.C(clk), .R(rst_n),",
+        r"\$_DFF_PP1_  r1 (.C(clk), .R(set),",
+        r"\$_DFFSR_PNP_  r2 (.C(clk), .S(rst_n), .R(set),",
+    ] {
+        assert!(written.contains(cell), "{cell}:\n{written}");
+    }
+    scan_flow(&design, &["--chains", "2"]);
+}
+
+/// A chain file whose scan enable is not a port of the design: a clear error, a non-zero exit
+/// and no testbench written.
+#[test]
+fn scan_testbench_rejects_chains_that_do_not_fit() {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let dir = tmp.path();
+    let design = generated_design(dir);
+    let (scan_v, chains, patterns) = (dir.join("s.v"), dir.join("c.json"), dir.join("p.txt"));
+    ok(atpg(&["scan", s(&design), "-o", s(&scan_v), "--chains-out", s(&chains)]));
+    ok(atpg(&[
+        "run",
+        s(&scan_v),
+        "--scan-chains",
+        s(&chains),
+        "-o",
+        s(&dir.join("p.stil")),
+        "--text",
+        s(&patterns),
+    ]));
+    let mut file = read_json(&chains);
+    file["chains"][0]["scan_enable"] = "pi0".into();
+    file["chains"][0]["scan_in"] = "no_such_port".into();
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, file.to_string()).expect("written");
+    let tb = dir.join("tb.v");
+    let output = atpg(&[
+        "testbench",
+        s(&scan_v),
+        s(&patterns),
+        "--scan-chains",
+        s(&bad),
+        "--embed-netlist",
+        "-o",
+        s(&tb),
+    ]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no_such_port"), "{stderr}");
+    assert!(!tb.exists());
+}

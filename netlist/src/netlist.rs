@@ -87,6 +87,10 @@ pub struct FlopInfo {
     pub clear: Option<NetId>,
     /// Asynchronous preset (set) net.
     pub preset: Option<NetId>,
+    /// The clear is active when its net is 0 (`!RESET_B`); active high otherwise.
+    pub clear_active_low: bool,
+    /// The preset is active when its net is 0 (`!SET_B`); active high otherwise.
+    pub preset_active_low: bool,
     /// A level-sensitive latch rather than an edge-triggered flip-flop.
     pub is_latch: bool,
     /// Library scan flip-flop: `(scan_in, scan_enable)` when the cell has them. The data input
@@ -335,6 +339,21 @@ impl Netlist {
         self.graph.remove_edge(edge.0);
         self.connect_input(net, cell, pin);
         Some(NetId::from_node(edge.1))
+    }
+
+    /// Connects pin `pin` of standard-cell instance `instance` to `net` in the instance's
+    /// record (what fault sites and messages name); the primitives reading the pin are
+    /// reconnected separately with [`Netlist::reconnect_input`]. Returns the net it was on, or
+    /// `None` (and changes nothing) when there is no such instance or pin.
+    pub fn reconnect_instance_pin(
+        &mut self,
+        instance: InstanceId,
+        pin: &str,
+        net: NetId,
+    ) -> Option<NetId> {
+        let pin =
+            self.instances.get_mut(instance.index())?.pins.iter_mut().find(|p| p.name == pin)?;
+        Some(std::mem::replace(&mut pin.net, net))
     }
 
     /// Records where `cell` was defined, for messages.

@@ -1,13 +1,15 @@
 //! Structural Verilog writer.
 //!
 //! Writes one flat module: gate primitives (`and`, `nand`, ..., `buf`, `not`), `assign` for
-//! constants and multiplexers, and Yosys `$_DFF_P_` / `$_DFF_N_` cells for flip-flops (an unknown
-//! clock is left unconnected). Names that are not plain Verilog identifiers are escaped (`\1 `).
+//! constants and multiplexers, and Yosys cells for flip-flops (an unknown clock is left
+//! unconnected): `$_DFF_P_` / `$_DFF_N_`, with an asynchronous clear `$_DFF_{C}{R}0_`, with a
+//! preset `$_DFF_{C}{R}1_`, with both `$_DFFSR_{C}{S}{R}_` (`P`/`N` the clock edge and each
+//! control's active level, as in Yosys' `simcells.v`). Names that are not plain Verilog identifiers are escaped (`\1 `).
 //! Standard-cell instances are written as their primitive decomposition. The reader in
 //! [`crate::verilog`] reads all of this back into the same structure.
 //!
-//! To simulate a written netlist, compile it with [`FLOP_MODELS`] (or Yosys' `simcells.v`),
-//! which define the two flip-flop cells; [`instance_names`] gives the name each flip-flop and
+//! To simulate a written netlist, compile it with [`flop_models`] (or Yosys' `simcells.v`),
+//! which define the flip-flop cells it uses; [`instance_names`] gives the name each flip-flop and
 //! gate is written under, for hierarchical references from a testbench.
 
 use std::fmt::Write;
@@ -15,7 +17,7 @@ use std::fmt::Write;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::gate::GateKind;
-use crate::netlist::{CellId, CellKind, Netlist};
+use crate::netlist::{CellId, CellKind, FlopInfo, NetId, Netlist};
 
 const KEYWORDS: &[&str] = &[
     "always",
@@ -122,8 +124,9 @@ const KEYWORDS: &[&str] = &[
     "xor",
 ];
 
-/// Verilog models of the flip-flop cells [`write_verilog`] uses (`$_DFF_P_`, `$_DFF_N_`, with
-/// the ports of Yosys' `simcells.v`). The state is the register `Q`.
+/// Verilog models of the plain flip-flop cells [`write_verilog`] uses (`$_DFF_P_`, `$_DFF_N_`,
+/// with the ports of Yosys' `simcells.v`); flip-flops with an asynchronous clear or preset need
+/// [`flop_models`]. The state is the register `Q`.
 pub const FLOP_MODELS: &str = "\
 module \\$_DFF_P_ (C, D, Q);
   input C, D;
@@ -136,6 +139,79 @@ module \\$_DFF_N_ (C, D, Q);
   always @(negedge C) Q <= D;
 endmodule
 ";
+
+/// The Yosys cell a flip-flop is written as, with its control connections (`.R(..)`, `.S(..)`)
+/// by net.
+fn flop_cell(info: &FlopInfo) -> (String, Vec<(&'static str, NetId)>) {
+    let level = |negative: bool| if negative { 'N' } else { 'P' };
+    let c = level(info.clock_inverted);
+    match (info.clear, info.preset) {
+        (None, None) => (format!("$_DFF_{c}_"), Vec::new()),
+        (Some(r), None) => (format!("$_DFF_{c}{}0_", level(info.clear_active_low)), vec![("R", r)]),
+        (None, Some(s)) => {
+            (format!("$_DFF_{c}{}1_", level(info.preset_active_low)), vec![("R", s)])
+        }
+        (Some(r), Some(s)) => (
+            format!(
+                "$_DFFSR_{c}{}{}_",
+                level(info.preset_active_low),
+                level(info.clear_active_low)
+            ),
+            vec![("S", s), ("R", r)],
+        ),
+    }
+}
+
+/// A Verilog model of one Yosys flip-flop cell [`write_verilog`] uses (`$_DFF_P_`,
+/// `$_DFF_PN0_`, `$_DFFSR_PNN_`, ...), with the ports and behaviour of Yosys' `simcells.v`
+/// (clear wins over preset); `None` for any other name.
+pub fn flop_model(cell: &str) -> Option<String> {
+    let params: Vec<char> = cell.strip_prefix("$_")?.strip_suffix('_')?.chars().collect();
+    let edge = |c: char| match c {
+        'P' => Some(("posedge", "1")),
+        'N' => Some(("negedge", "0")),
+        _ => None,
+    };
+    let name = verilog_identifier(cell);
+    let body = match params.as_slice() {
+        ['D', 'F', 'F', '_', c] => {
+            let (clock, _) = edge(*c)?;
+            format!("(C, D, Q);\n  input C, D;\n  output reg Q;\n  always @({clock} C) Q <= D;\n")
+        }
+        ['D', 'F', 'F', '_', c, r, v @ ('0' | '1')] => {
+            let (clock, _) = edge(*c)?;
+            let (reset, active) = edge(*r)?;
+            format!(
+                "(C, R, D, Q);\n  input C, R, D;\n  output reg Q;\n  always @({clock} C, {reset} R)\n    if (R == 1'b{active}) Q <= 1'b{v};\n    else Q <= D;\n"
+            )
+        }
+        ['D', 'F', 'F', 'S', 'R', '_', c, s, r] => {
+            let (clock, _) = edge(*c)?;
+            let (set, set_active) = edge(*s)?;
+            let (reset, reset_active) = edge(*r)?;
+            format!(
+                "(C, S, R, D, Q);\n  input C, S, R, D;\n  output reg Q;\n  always @({clock} C, {set} S, {reset} R)\n    if (R == 1'b{reset_active}) Q <= 1'b0;\n    else if (S == 1'b{set_active}) Q <= 1'b1;\n    else Q <= D;\n"
+            )
+        }
+        _ => return None,
+    };
+    Some(format!("module {name}{body}endmodule\n"))
+}
+
+/// The Verilog models of the flip-flop cells a written `netlist` uses (see [`flop_model`]), each
+/// once; the state is the register `Q`.
+pub fn flop_models(netlist: &Netlist) -> String {
+    let mut cells: Vec<String> = Vec::new();
+    for &flop in netlist.flops() {
+        if let CellKind::Flop(info) = &netlist.cell(flop).kind {
+            let (cell, _) = flop_cell(info);
+            if !cells.contains(&cell) {
+                cells.push(cell);
+            }
+        }
+    }
+    cells.iter().filter_map(|c| flop_model(c)).collect()
+}
 
 /// A name as a Verilog identifier: plain when it is one, escaped otherwise.
 pub fn verilog_identifier(name: &str) -> String {
@@ -240,11 +316,19 @@ pub fn write_verilog(netlist: &Netlist) -> String {
         match &data.kind {
             CellKind::Input | CellKind::Output => {}
             CellKind::Flop(info) => {
-                let cell_type = if info.clock_inverted { "\\$_DFF_N_ " } else { "\\$_DFF_P_ " };
+                let (cell_type, controls) = flop_cell(info);
                 let clock = info.clock.map(|c| id(netlist.net_name(c))).unwrap_or_default();
+                let controls: String = controls
+                    .iter()
+                    .map(|(pin, net)| format!(".{pin}({}), ", id(netlist.net_name(*net))))
+                    .collect();
                 let name = instance_name(cell);
-                let _ =
-                    writeln!(out, "  {cell_type} {name} (.C({clock}), .D({}), .Q({o}));", args[0]);
+                let _ = writeln!(
+                    out,
+                    "  {} {name} (.C({clock}), {controls}.D({}), .Q({o}));",
+                    id(&cell_type),
+                    args[0]
+                );
             }
             CellKind::Gate(kind) => {
                 let primitive = match kind {
@@ -281,4 +365,109 @@ pub fn write_verilog(netlist: &Netlist) -> String {
     }
     out.push_str("endmodule\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verilog::{parse_verilog, VerilogOptions};
+
+    /// Flip-flops with every combination of asynchronous clear and preset and their polarities.
+    fn controlled_flops() -> Netlist {
+        let mut netlist = Netlist::new("controls");
+        let net = |n: &mut Netlist, name: &str| {
+            let net = n.net(name);
+            n.add_input(net);
+            net
+        };
+        let (clk, d, rst, rst_n, set, set_n) = (
+            net(&mut netlist, "clk"),
+            net(&mut netlist, "d"),
+            net(&mut netlist, "rst"),
+            net(&mut netlist, "rst_n"),
+            net(&mut netlist, "set"),
+            net(&mut netlist, "set_n"),
+        );
+        let cases = [
+            (None, None, false, false, false),
+            (Some(rst), None, false, false, false),
+            (Some(rst_n), None, true, false, true),
+            (None, Some(set), false, false, false),
+            (None, Some(set_n), false, true, true),
+            (Some(rst_n), Some(set), true, false, false),
+            (Some(rst), Some(set_n), false, true, true),
+        ];
+        for (i, (clear, preset, clear_active_low, preset_active_low, falling)) in
+            cases.into_iter().enumerate()
+        {
+            let q = netlist.net(&format!("q{i}"));
+            let info = FlopInfo {
+                clock: Some(clk),
+                clock_inverted: falling,
+                clear,
+                preset,
+                clear_active_low,
+                preset_active_low,
+                ..FlopInfo::default()
+            };
+            netlist.add_flop(format!("ff{i}"), d, q, info);
+            netlist.add_output(q);
+        }
+        netlist
+    }
+
+    /// Each flip-flop's Q, clock, clear, preset and polarities, as text.
+    fn flop_infos(netlist: &Netlist) -> Vec<String> {
+        netlist
+            .flops()
+            .iter()
+            .map(|&f| {
+                let CellKind::Flop(info) = &netlist.cell(f).kind else { unreachable!() };
+                let name = |n: Option<NetId>| n.map(|n| netlist.net_name(n).to_string());
+                let fields = (
+                    netlist.net_name(netlist.cell_output(f).expect("Q")).to_string(),
+                    name(info.clock).unwrap_or_default(),
+                    name(info.clear),
+                    name(info.preset),
+                    info.clear_active_low,
+                    info.preset_active_low,
+                    info.clock_inverted,
+                );
+                format!("{fields:?}")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn asynchronous_clear_and_preset_survive_writing() {
+        let netlist = controlled_flops();
+        let text = write_verilog(&netlist);
+        assert!(text.contains("\\$_DFF_NN0_  ff2 (.C(clk), .R(rst_n), .D(d), .Q(q2));"), "{text}");
+        assert!(
+            text.contains("\\$_DFFSR_NNP_  ff6 (.C(clk), .S(set_n), .R(rst), .D(d), .Q(q6));"),
+            "{text}"
+        );
+        let back =
+            parse_verilog(&text, "controls.v", &VerilogOptions::default()).expect("reads back");
+        assert_eq!(flop_infos(&back), flop_infos(&netlist));
+        // Every cell the netlist uses has a model, each written once.
+        let models = flop_models(&netlist);
+        for cell in [
+            "$_DFF_P_",
+            "$_DFF_PP0_",
+            "$_DFF_NN0_",
+            "$_DFF_PP1_",
+            "$_DFF_NN1_",
+            "$_DFFSR_PPN_",
+            "$_DFFSR_NNP_",
+        ] {
+            assert_eq!(
+                models.matches(&format!("module \\{cell} (")).count(),
+                1,
+                "{cell}:\n{models}"
+            );
+        }
+        assert!(models.contains("always @(negedge C, negedge S, posedge R)"), "{models}");
+        assert_eq!(flop_model("$_DFF_X_"), None);
+    }
 }

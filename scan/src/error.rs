@@ -31,4 +31,15 @@ pub enum ScanError {
         /// The first one, in netlist order.
         example: String,
     },
+    /// Shift-power ordering was asked for without patterns.
+    #[error("shift-power ordering needs a pattern set")]
+    NoPatterns,
+    /// A pattern does not have one value per flip-flop.
+    #[error("a pattern has {found} flip-flop values but the design has {expected} flip-flops")]
+    PatternWidth {
+        /// Values in the pattern.
+        found: usize,
+        /// Flip-flops in the design.
+        expected: usize,
+    },
 }

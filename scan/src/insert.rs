@@ -16,15 +16,23 @@
 //! more than `n` chains); with `ChainLimit::MaxLength(l)` each domain gets as few chains as keep
 //! every chain at most `l` long.
 //!
-//! Library scan flip-flops (`FlopInfo::scan` set, as Liberty `test_cell`s are read) are chained
-//! like the others: a multiplexer is added in front of their data input and their own scan pins
-//! are left connected as they were. Reusing their built-in multiplexer is not done yet; the
-//! report counts them.
+//! Library scan flip-flops (`FlopInfo::scan` set, as Liberty `test_cell`s are read) are
+//! recognised and their own multiplexer is reused when [`ScanOptions::library`] describes their
+//! scan pins: the primitives of the cell's decomposition that read its scan-in pin read the
+//! previous cell's Q instead (through an inverter for `test_scan_in_inverted`), and those that
+//! read its scan-enable pin read `scan_enable` (inverted for `test_scan_enable_inverted`); the
+//! instance's pin record follows. What the pins were connected to before is left in place,
+//! unread. A scan flip-flop whose scan-in or scan-enable pin shares its net with another pin of
+//! the cell, or whose cell the library does not describe, gets a multiplexer like a plain
+//! flip-flop. The report counts both kinds. Plain flip-flops are not swapped for the library's
+//! scan flip-flops: they get a multiplexer primitive.
 
-use netlist::{CellId, CellKind, GateKind, NetId, Netlist, ScanChain, ScanChains};
+use netlist::{CellId, CellKind, GateKind, Library, NetId, Netlist, ScanChain, ScanChains};
 
 use crate::error::ScanError;
-use crate::order::{self, OrderMethod};
+use crate::order::power::{ShiftPatterns, Transitions};
+use crate::order::{self, OrderMethod, PowerContext};
+use rustc_hash::FxHashMap;
 
 /// How many chains to build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +56,13 @@ pub struct ScanOptions<'a> {
     pub scan_in_prefix: String,
     /// Scan-out ports are this prefix followed by the chain number (from 1).
     pub scan_out_prefix: String,
+    /// A pattern set to order by ([`OrderMethod::Power`]) and, with any method, to count the
+    /// weighted shift transitions of, before and after ordering.
+    pub patterns: Option<&'a ShiftPatterns>,
+    /// Seed of the orderings that make choices ([`OrderMethod::Power`]'s start cells).
+    pub seed: u64,
+    /// The cell library, to reuse the multiplexer of library scan flip-flops.
+    pub library: Option<&'a Library>,
 }
 
 impl Default for ScanOptions<'_> {
@@ -58,6 +73,9 @@ impl Default for ScanOptions<'_> {
             scan_enable: "scan_enable".to_string(),
             scan_in_prefix: "scan_in_".to_string(),
             scan_out_prefix: "scan_out_".to_string(),
+            patterns: None,
+            seed: 0,
+            library: None,
         }
     }
 }
@@ -74,6 +92,9 @@ pub struct ChainReport {
     /// Manhattan wirelength between cell origins in microns, in the final order (placement
     /// ordering only).
     pub wirelength_um: Option<f64>,
+    /// Weighted transitions while shifting the patterns in and the responses out, in the final
+    /// order (when patterns are given).
+    pub shift_transitions: Option<Transitions>,
 }
 
 /// What scan insertion did: chains, and for placement ordering the wirelength of the final
@@ -94,8 +115,18 @@ pub struct ScanReport {
     pub wirelength_nearest_neighbour_um: Option<f64>,
     /// Total wirelength (µm) of the final order (placement ordering only).
     pub wirelength_final_um: Option<f64>,
-    /// Library scan flip-flops found; they got a multiplexer like the others.
+    /// Number of patterns the shift transitions are counted over (when patterns are given).
+    pub shift_patterns: Option<usize>,
+    /// Weighted shift transitions with the cells of each domain in netlist order, cut into the
+    /// same number of chains (when patterns are given).
+    pub shift_transitions_netlist_order: Option<Transitions>,
+    /// Weighted shift transitions of the final order (when patterns are given).
+    pub shift_transitions_final: Option<Transitions>,
+    /// Library scan flip-flops found.
     pub library_scan_cells: usize,
+    /// Library scan flip-flops whose own multiplexer was reused (the others got a multiplexer
+    /// in front of their data input, like plain flip-flops).
+    pub library_scan_cells_reused: usize,
     /// Notes on choices made (more chains than asked, and the like).
     pub notes: Vec<String>,
 }
@@ -255,12 +286,38 @@ pub fn insert_scan(netlist: &Netlist, options: &ScanOptions<'_>) -> Result<Inser
         }
     }
 
+    let flop_index: FxHashMap<CellId, usize> =
+        netlist.flops().iter().enumerate().map(|(i, &f)| (f, i)).collect();
+    if let Some(patterns) = options.patterns {
+        if patterns.num_flops() != netlist.flops().len() {
+            return Err(ScanError::PatternWidth {
+                found: patterns.num_flops(),
+                expected: netlist.flops().len(),
+            });
+        }
+    }
+    let power = options.patterns.map(|patterns| PowerContext {
+        patterns,
+        index: &flop_index,
+        seed: options.seed,
+    });
+    let transitions = |cells: &[CellId]| -> Option<Transitions> {
+        let numbers: Vec<usize> = cells.iter().map(|c| flop_index[c]).collect();
+        options.patterns.map(|p| p.weighted_transitions(&numbers))
+    };
+    let mut transitions_netlist_order = Transitions::default();
+
     // Order and split each domain.
     let mut planned: Vec<(Option<NetId>, Vec<CellId>)> = Vec::new();
     let mut wirelength = order::WirelengthTotals::default();
     let mut chain_wirelengths: Vec<Option<f64>> = Vec::new();
     for (domain, &k) in domains.iter().zip(&counts) {
-        let ordered = order::order_domain(netlist, &domain.flops, k, &options.order)?;
+        let ordered =
+            order::order_domain(netlist, &domain.flops, k, &options.order, power.as_ref())?;
+        for chain in split_balanced(&domain.flops, k) {
+            transitions_netlist_order =
+                transitions_netlist_order + transitions(&chain).unwrap_or_default();
+        }
         wirelength.add(&ordered.totals);
         for (chain, length) in ordered.chains.into_iter().zip(ordered.wirelengths) {
             planned.push((domain.clock, chain));
@@ -270,12 +327,13 @@ pub fn insert_scan(netlist: &Netlist, options: &ScanOptions<'_>) -> Result<Inser
 
     let mut scanned = netlist.clone();
     let mut chains = ScanChains::default();
-    let mut reports = Vec::new();
+    let mut reports: Vec<ChainReport> = Vec::new();
     let library_scan_cells = netlist
         .flops()
         .iter()
         .filter(|&&f| matches!(&netlist.cell(f).kind, CellKind::Flop(i) if i.scan.is_some()))
         .count();
+    let mut reused = 0;
     if !planned.is_empty() {
         let enable = scanned.net(&options.scan_enable);
         scanned.add_input(enable);
@@ -286,7 +344,14 @@ pub fn insert_scan(netlist: &Netlist, options: &ScanOptions<'_>) -> Result<Inser
             let mut previous = scanned.net(&scan_in);
             scanned.add_input(previous);
             for &flop in cells {
-                previous = stitch_cell(&mut scanned, flop, enable, previous);
+                let q = reuse_scan_cell(&mut scanned, flop, enable, previous, options.library);
+                previous = match q {
+                    Some(q) => {
+                        reused += 1;
+                        q
+                    }
+                    None => stitch_cell(&mut scanned, flop, enable, previous),
+                };
             }
             let out = scanned.net(&scan_out);
             scanned.add_gate(format!("{scan_out}_buf"), GateKind::Buf, &[previous], out);
@@ -305,9 +370,12 @@ pub fn insert_scan(netlist: &Netlist, options: &ScanOptions<'_>) -> Result<Inser
                 clock,
                 length: cells.len(),
                 wirelength_um: length,
+                shift_transitions: transitions(cells),
             });
         }
     }
+    let shift_transitions_final =
+        options.patterns.map(|_| reports.iter().filter_map(|r| r.shift_transitions).sum());
     let report = ScanReport {
         order: options.order.name().to_string(),
         domains: domains.len(),
@@ -315,10 +383,61 @@ pub fn insert_scan(netlist: &Netlist, options: &ScanOptions<'_>) -> Result<Inser
         wirelength_netlist_order_um: wirelength.netlist_order,
         wirelength_nearest_neighbour_um: wirelength.nearest_neighbour,
         wirelength_final_um: wirelength.final_order,
+        shift_patterns: options.patterns.map(ShiftPatterns::len),
+        shift_transitions_netlist_order: options.patterns.map(|_| transitions_netlist_order),
+        shift_transitions_final,
         library_scan_cells,
+        library_scan_cells_reused: reused,
         notes,
     };
     Ok(Inserted { netlist: scanned, chains, report })
+}
+
+/// Stitches a library scan flip-flop through its own multiplexer (see the module documentation);
+/// returns its Q net, or `None` (changing nothing) when it cannot be reused.
+fn reuse_scan_cell(
+    netlist: &mut Netlist,
+    flop: CellId,
+    enable: NetId,
+    previous: NetId,
+    library: Option<&Library>,
+) -> Option<NetId> {
+    let cell = netlist.cell(flop);
+    let CellKind::Flop(info) = &cell.kind else { return None };
+    let (scan_in, scan_enable) = info.scan?;
+    let instance_id = cell.instance?;
+    let instance = &netlist.instances()[instance_id.index()];
+    let pins = library?.cell(&instance.cell_type)?.scan_pins()?.clone();
+    // Each scan pin must have a net of its own, or rewiring it would rewire another pin too.
+    let sharing = |net: NetId| instance.pins.iter().filter(|p| p.net == net).count() > 1;
+    if scan_in == scan_enable || sharing(scan_in) || sharing(scan_enable) {
+        return None;
+    }
+    let name = cell.name.clone();
+    let pos = cell.pos;
+    let q = netlist.cell_output(flop)?;
+    let source = |netlist: &mut Netlist, net: NetId, inverted: bool, what: &str| {
+        if !inverted {
+            return net;
+        }
+        let out = netlist.add_internal_net(&format!("{name}/{what}_n"));
+        let gate = netlist.add_gate(format!("{name}/{what}_inv"), GateKind::Not, &[net], out);
+        netlist.set_cell_pos(gate, pos);
+        out
+    };
+    let new_in = source(netlist, previous, pins.scan_in_inverted, "scan_in");
+    let new_enable = source(netlist, enable, pins.scan_enable_inverted, "scan_enable");
+    for (old, new, pin) in
+        [(scan_in, new_in, &pins.scan_in), (scan_enable, new_enable, &pins.scan_enable)]
+    {
+        for (reader, input) in netlist.net_sinks(old) {
+            if netlist.cell(reader).instance == Some(instance_id) {
+                netlist.reconnect_input(reader, input, new);
+            }
+        }
+        netlist.reconnect_instance_pin(instance_id, pin, new);
+    }
+    Some(q)
 }
 
 /// Puts the scan multiplexer in front of `flop`'s data pin, selecting `previous` when `enable`

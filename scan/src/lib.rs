@@ -8,7 +8,8 @@
 //!   `scan_in_K`, `scan_out_K`. The result is a new netlist and a [`netlist::ScanChains`].
 //! - [`order`]: the order of cells along chains: netlist order, netlist proximity (flip-flops
 //!   that feed each other kept together), or placement (Manhattan wirelength minimised by
-//!   nearest neighbour, then 2-opt and Or-opt until no move gains).
+//!   nearest neighbour, then 2-opt and Or-opt until no move gains), or shift power (fewest
+//!   weighted transitions while shifting a given pattern set, [`ShiftPatterns`]).
 //! - [`def`]: reads cell positions from a DEF file (`UNITS`, `COMPONENTS`).
 //!
 //! Invariants: everything is deterministic (same input, same chains); the scan-inserted netlist
@@ -24,4 +25,5 @@ pub mod order;
 pub use def::{read_def, Placement};
 pub use error::ScanError;
 pub use insert::{insert_scan, ChainLimit, ChainReport, Inserted, ScanOptions, ScanReport};
+pub use order::power::{ShiftPatterns, Transitions};
 pub use order::OrderMethod;

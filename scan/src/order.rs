@@ -16,7 +16,10 @@
 //!   Cutting the plain nearest-neighbour order into chains and improving each is computed too and
 //!   kept if shorter, so the result is never longer than nearest neighbour. The new scan ports
 //!   have no placement, so the port-to-cell wires are not counted.
+//! - [`OrderMethod::Power`]: few weighted transitions while shifting a given pattern set in and
+//!   its responses out ([`power`]).
 
+pub mod power;
 pub mod tour;
 
 use netlist::{CellId, CellKind, Netlist};
@@ -39,6 +42,9 @@ pub enum OrderMethod<'a> {
     Netlist,
     /// Placement: shortest Manhattan wirelength between cell origins.
     Placement(&'a Placement),
+    /// Shift power: fewest weighted transitions for the patterns of
+    /// [`crate::ScanOptions::patterns`].
+    Power,
 }
 
 impl OrderMethod<'_> {
@@ -48,6 +54,7 @@ impl OrderMethod<'_> {
             OrderMethod::None => "none",
             OrderMethod::Netlist => "netlist",
             OrderMethod::Placement(_) => "placement",
+            OrderMethod::Power => "power",
         }
     }
 }
@@ -80,6 +87,13 @@ pub(crate) struct DomainOrder {
     pub(crate) totals: WirelengthTotals,
 }
 
+/// The pattern set of shift-power ordering, with each flip-flop's number in it.
+pub(crate) struct PowerContext<'a> {
+    pub(crate) patterns: &'a power::ShiftPatterns,
+    pub(crate) index: &'a FxHashMap<CellId, usize>,
+    pub(crate) seed: u64,
+}
+
 /// Orders the flip-flops `flops` (one domain, in netlist order) and cuts them into `chains`
 /// chains.
 pub(crate) fn order_domain(
@@ -87,6 +101,7 @@ pub(crate) fn order_domain(
     flops: &[CellId],
     chains: usize,
     method: &OrderMethod<'_>,
+    power: Option<&PowerContext<'_>>,
 ) -> Result<DomainOrder, ScanError> {
     let plain = |order: Vec<CellId>| DomainOrder {
         chains: split_balanced(&order, chains),
@@ -97,6 +112,20 @@ pub(crate) fn order_domain(
         OrderMethod::None => Ok(plain(flops.to_vec())),
         OrderMethod::Netlist => Ok(plain(proximity_order(netlist, flops))),
         OrderMethod::Placement(placement) => placement_order(netlist, flops, chains, placement),
+        OrderMethod::Power => {
+            let context = power.ok_or(ScanError::NoPatterns)?;
+            let numbers: Vec<usize> = flops.iter().map(|f| context.index[f]).collect();
+            let chains = power::power_order(context.patterns, &numbers, chains, context.seed);
+            let cell_of: FxHashMap<usize, CellId> =
+                flops.iter().zip(&numbers).map(|(&f, &i)| (i, f)).collect();
+            let chains: Vec<Vec<CellId>> =
+                chains.into_iter().map(|c| c.into_iter().map(|i| cell_of[&i]).collect()).collect();
+            Ok(DomainOrder {
+                wirelengths: vec![None; chains.len()],
+                chains,
+                totals: WirelengthTotals::default(),
+            })
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use netlist::{Circuit, Netlist};
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use scan::{insert_scan, ChainLimit, Inserted, OrderMethod, Placement, ScanOptions};
+use scan::{insert_scan, ChainLimit, Inserted, OrderMethod, Placement, ScanOptions, ShiftPatterns};
 
 /// Simulates the original and the scan-inserted circuit on the same random inputs and states,
 /// scan enable 0 and random scan-in values, and compares every output and next state.
@@ -330,4 +330,124 @@ proptest! {
         assert_shifts(&inserted, seed);
         assert_balanced(&inserted);
     }
+}
+
+/// Random load vectors (runs of equal bits, as low-power fill makes them) and the responses the
+/// circuit captures for them, as the shift-power ordering sees a pattern set.
+fn simulated_patterns(netlist: &Netlist, count: usize, seed: u64) -> ShiftPatterns {
+    let circuit = netlist.levelize().expect("levelizes");
+    let flops = circuit.scan_cells().len();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut set = ShiftPatterns::new(flops);
+    for _ in 0..count {
+        let mut value: bool = rng.gen();
+        let load: Vec<bool> = (0..flops)
+            .map(|_| {
+                if rng.gen_ratio(1, 4) {
+                    value = !value;
+                }
+                value
+            })
+            .collect();
+        let mut inputs: Vec<u64> =
+            (0..circuit.num_primary_inputs()).map(|_| u64::from(rng.gen::<bool>())).collect();
+        inputs.extend(load.iter().map(|&b| u64::from(b)));
+        let outputs = circuit.output_values(&circuit.simulate(&inputs));
+        let unload: Vec<Option<bool>> =
+            outputs[circuit.num_primary_outputs()..].iter().map(|&w| Some(w & 1 == 1)).collect();
+        let load: Vec<Option<bool>> = load.into_iter().map(Some).collect();
+        set.push(&load, &unload).expect("one value per flip-flop");
+    }
+    set
+}
+
+#[test]
+fn power_order_cuts_shift_transitions() {
+    let netlist =
+        random_netlist(11, &RandomSpec { flops: 80, gates: 200, ..RandomSpec::default() });
+    let patterns = simulated_patterns(&netlist, 64, 11);
+    for chains in [1, 3] {
+        let opts = ScanOptions {
+            limit: ChainLimit::Chains(chains),
+            order: OrderMethod::Power,
+            patterns: Some(&patterns),
+            seed: 5,
+            ..ScanOptions::default()
+        };
+        let inserted = insert_scan(&netlist, &opts).expect("inserts");
+        let report = &inserted.report;
+        let before = report.shift_transitions_netlist_order.expect("patterns given").total();
+        let after = report.shift_transitions_final.expect("patterns given").total();
+        eprintln!("{chains} chains: weighted shift transitions {before} -> {after}");
+        assert!(after * 10 < before * 9, "at least 10% fewer: {before} -> {after}");
+        let per_chain: u64 =
+            report.chains.iter().map(|c| c.shift_transitions.expect("counted").total()).sum();
+        assert_eq!(per_chain, after);
+        assert_eq!(report.shift_patterns, Some(64));
+        assert_equivalent(&netlist, &inserted, 2);
+        assert_shifts(&inserted, 2);
+        assert_balanced(&inserted);
+        let again = insert_scan(&netlist, &opts).expect("inserts");
+        assert_eq!(again.chains, inserted.chains, "deterministic for a seed");
+        // Netlist order with the same patterns reports the same "before" and no gain.
+        let plain = ScanOptions { order: OrderMethod::None, ..opts.clone() };
+        let plain = insert_scan(&netlist, &plain).expect("inserts");
+        assert_eq!(plain.report.shift_transitions_final, report.shift_transitions_netlist_order);
+    }
+    let error = insert_scan(&netlist, &options(ChainLimit::Chains(1), OrderMethod::Power))
+        .expect_err("no patterns");
+    assert!(error.to_string().contains("pattern"), "{error}");
+}
+
+/// Library scan flip-flops (sky130 `sdfxtp`, whose `test_cell` marks `SCD`/`SCE`) are stitched
+/// through their own multiplexer; plain ones (`dfxtp`) get one. Functional mode had the scan
+/// enable tied to 0, so with `scan_enable` at 0 the design computes what it did, and the chain
+/// shifts.
+#[test]
+fn library_scan_flip_flops_reuse_their_multiplexer() {
+    let Some(dir) = netlist::testdata::benchmarks() else { return };
+    let library = netlist::liberty::read_liberty(&dir.join("cells/sky130hd/sky130hd_tt.lib.gz"))
+        .expect("sky130 reads");
+    let verilog = "
+module lib_scan (clk, a, b, si_old, y);
+  input clk, a, b, si_old;
+  output y;
+  wire q1, q2, q3, n1, n2;
+  sky130_fd_sc_hd__sdfxtp_1 f1 (.CLK(clk), .D(n1), .SCD(si_old), .SCE(1'b0), .Q(q1));
+  sky130_fd_sc_hd__dfxtp_1 f2 (.CLK(clk), .D(n2), .Q(q2));
+  sky130_fd_sc_hd__sdfxtp_1 f3 (.CLK(clk), .D(q2), .SCD(q1), .SCE(1'b0), .Q(q3));
+  sky130_fd_sc_hd__xor2_1 g1 (.A(a), .B(q3), .X(n1));
+  sky130_fd_sc_hd__nand2_1 g2 (.A(b), .B(q1), .Y(n2));
+  sky130_fd_sc_hd__buf_1 g3 (.A(q3), .X(y));
+endmodule
+";
+    let options =
+        netlist::verilog::VerilogOptions { library: Some(&library), ..Default::default() };
+    let netlist =
+        netlist::verilog::parse_verilog(verilog, "lib_scan.v", &options).expect("design reads");
+    let plain = netlist.gate_count();
+    for chains in [1, 2] {
+        let opts = ScanOptions {
+            limit: ChainLimit::Chains(chains),
+            library: Some(&library),
+            ..ScanOptions::default()
+        };
+        let inserted = insert_scan(&netlist, &opts).expect("inserts");
+        assert_eq!(inserted.report.library_scan_cells, 2);
+        assert_eq!(inserted.report.library_scan_cells_reused, 2);
+        // One multiplexer (for f2) and one buffer per scan-out.
+        assert_eq!(inserted.netlist.gate_count(), plain + 1 + chains);
+        assert_equivalent(&netlist, &inserted, 9);
+        assert_shifts(&inserted, 9);
+        // The instance's pin record names the new connections.
+        let f3 = inserted.netlist.instances().iter().find(|i| i.name == "f3").expect("f3");
+        let scan_enable = inserted.netlist.find_net("scan_enable").expect("port");
+        assert!(f3.pins.iter().any(|p| p.name == "SCE" && p.net == scan_enable));
+    }
+    // Without the library the cells are not recognised as reusable: three multiplexers.
+    let inserted = insert_scan(&netlist, &ScanOptions::default()).expect("inserts");
+    assert_eq!(inserted.report.library_scan_cells_reused, 0);
+    assert_eq!(inserted.netlist.gate_count(), plain + 3 + 1);
+    assert_equivalent(&netlist, &inserted, 9);
+    assert_shifts(&inserted, 9);
 }

@@ -275,6 +275,7 @@ fn merge_shards(args: &MergeArgs) -> Result<()> {
             chains: chains.as_ref(),
             annotations: header.iter().map(|(k, v)| format!("{k}: {v}")).collect(),
             date: None,
+            transition: None,
         };
         let text = write_stil(&circuit, &result.patterns, &result.responses, &options)?;
         write_atomically(path, text.as_bytes())?;

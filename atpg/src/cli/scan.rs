@@ -1,8 +1,11 @@
 //! `atpg scan`: inserts scan chains and writes the scan-inserted netlist and its chain file.
 //!
-//! Every flip-flop gets a multiplexer in front of its data pin; chains are balanced to within one
-//! cell per clock domain and ordered by placement (`--def`), netlist proximity or netlist order
-//! (see the `scan` crate). The netlist is written as structural Verilog (`-o`), the chains as a
+//! Every flip-flop gets a multiplexer in front of its data pin (library scan flip-flops reuse
+//! their own, given `--liberty`); chains are balanced to within one
+//! cell per clock domain and ordered by placement (`--def`), netlist proximity, shift power
+//! (`--order power --patterns P`, with P a text pattern file of the design from `atpg run
+//! --text`) or netlist order (see the `scan` crate). With `--patterns`, the weighted shift
+//! transitions are reported before (netlist order) and after ordering, whatever the order. The netlist is written as structural Verilog (`-o`), the chains as a
 //! JSON chain file (`--chains-out`) that `atpg run --scan-chains` reads, and the ordering report
 //! as JSON (`--report`). Before anything is written, the written Verilog is read back and the
 //! chain file is checked against it, so the two always agree. Files are written atomically.
@@ -10,10 +13,12 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
+use atpg::patterns::text::read_patterns;
+use atpg::patterns::{Logic, PatternId};
 use clap::Args;
 use netlist::verilog::{parse_verilog, VerilogOptions};
 use netlist::verilog_writer::{instance_names, write_verilog};
-use scan::{insert_scan, ChainLimit, OrderMethod, ScanOptions};
+use scan::{insert_scan, ChainLimit, OrderMethod, ScanOptions, ShiftPatterns};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -40,6 +45,13 @@ pub struct ScanArgs {
     /// Write the scan-inserted netlist (structural Verilog) to this file.
     #[arg(short = 'o', long = "output", value_name = "OUT.v")]
     output: PathBuf,
+    /// Patterns of the design (text format, as `atpg run --text` writes): what `--order power`
+    /// orders by; with any order, the shift transitions are reported.
+    #[arg(long, value_name = "P")]
+    patterns: Option<PathBuf>,
+    /// Seed of `--order power` (its start cells); the same seed gives the same chains.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    seed: u64,
     /// Write the chain file (JSON) to this file.
     #[arg(long, value_name = "CHAINS.json")]
     chains_out: PathBuf,
@@ -55,6 +67,8 @@ enum OrderArg {
     Placement,
     /// Flip-flops connected through logic kept together.
     Netlist,
+    /// Fewest weighted transitions while shifting the `--patterns` in and out.
+    Power,
     /// Netlist order.
     None,
 }
@@ -70,7 +84,8 @@ struct Report<'a> {
 
 /// Runs `atpg scan`.
 pub fn run(args: &ScanArgs) -> Result<()> {
-    let netlist = args.design.read()?;
+    let library = args.design.read_library()?;
+    let netlist = args.design.read_with(library.as_ref())?;
     let placement = match &args.def {
         Some(path) => Some(
             scan::read_def(path).with_context(|| format!("reading DEF file {}", path.display()))?,
@@ -86,6 +101,10 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         (OrderArg::Placement, Some(p)) => OrderMethod::Placement(p),
         (OrderArg::Placement, None) => bail!("--order placement needs --def PLACED.def"),
         (OrderArg::Netlist, _) => OrderMethod::Netlist,
+        (OrderArg::Power, _) if args.patterns.is_none() => {
+            bail!("--order power needs --patterns P (a pattern file from atpg run --text)")
+        }
+        (OrderArg::Power, _) => OrderMethod::Power,
         (OrderArg::None, _) => OrderMethod::None,
     };
     let limit = match (args.chains, args.max_length) {
@@ -93,7 +112,18 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         (Some(n), None) => ChainLimit::Chains(n),
         (None, None) => ChainLimit::Chains(1),
     };
-    let options = ScanOptions { limit, order, ..ScanOptions::default() };
+    let patterns = match &args.patterns {
+        Some(path) => Some(shift_patterns(&args.design, &netlist, path)?),
+        None => None,
+    };
+    let options = ScanOptions {
+        limit,
+        order,
+        patterns: patterns.as_ref(),
+        seed: args.seed,
+        library: library.as_ref(),
+        ..ScanOptions::default()
+    };
     let mut inserted = insert_scan(&netlist, &options)?;
 
     // Chain files name flip-flops as the written Verilog does (a flip-flop named like a net is
@@ -146,12 +176,14 @@ pub fn run(args: &ScanArgs) -> Result<()> {
     );
     for chain in &r.chains {
         let clock = chain.clock.as_deref().unwrap_or("-");
-        match chain.wirelength_um {
-            Some(w) => {
-                println!("  {}: {} cells, clock {clock}, {w:.1} um", chain.name, chain.length)
-            }
-            None => println!("  {}: {} cells, clock {clock}", chain.name, chain.length),
+        let mut line = format!("  {}: {} cells, clock {clock}", chain.name, chain.length);
+        if let Some(w) = chain.wirelength_um {
+            line.push_str(&format!(", {w:.1} um"));
         }
+        if let Some(t) = chain.shift_transitions {
+            line.push_str(&format!(", {} shift transitions", t.total()));
+        }
+        println!("{line}");
     }
     if let (Some(a), Some(b), Some(c)) =
         (r.wirelength_netlist_order_um, r.wirelength_nearest_neighbour_um, r.wirelength_final_um)
@@ -161,14 +193,57 @@ pub fn run(args: &ScanArgs) -> Result<()> {
             if b > 0.0 { (c - b) / b * 100.0 } else { 0.0 }
         );
     }
+    if let (Some(n), Some(before), Some(after)) =
+        (r.shift_patterns, r.shift_transitions_netlist_order, r.shift_transitions_final)
+    {
+        let (b, a) = (before.total(), after.total());
+        println!(
+            "shift transitions ({n} patterns, weighted, load + unload): netlist order {b} ({} + {}), final {a} ({} + {}) ({:+.1}%)",
+            before.load,
+            before.unload,
+            after.load,
+            after.unload,
+            if b > 0 { (a as f64 - b as f64) / b as f64 * 100.0 } else { 0.0 }
+        );
+    }
     if r.library_scan_cells > 0 {
         println!(
-            "note: {} library scan flip-flops got a multiplexer like the others; their own scan pins are left as they were",
-            r.library_scan_cells
+            "library scan flip-flops: {} found, {} stitched through their own multiplexer",
+            r.library_scan_cells, r.library_scan_cells_reused
         );
     }
     for note in &r.notes {
         println!("note: {note}");
     }
     Ok(())
+}
+
+/// Reads a pattern file of the design (its full-scan view) and keeps each pattern's flip-flop
+/// values: the pseudo inputs are what shifts in, the pseudo outputs what shifts out.
+fn shift_patterns(
+    design: &super::DesignArgs,
+    netlist: &netlist::Netlist,
+    path: &std::path::Path,
+) -> Result<ShiftPatterns> {
+    let circuit = netlist
+        .levelize_with(&design.levelize_options())
+        .with_context(|| format!("compiling {}", design.file.display()))?;
+    let file = read_patterns(path, &circuit)?;
+    let (pi, po) = (circuit.num_primary_inputs(), circuit.num_primary_outputs());
+    let flops = circuit.scan_cells().len();
+    let value = |v: Logic| match v {
+        Logic::Zero => Some(false),
+        Logic::One => Some(true),
+        Logic::X => None,
+    };
+    let mut set = ShiftPatterns::new(flops);
+    for p in 0..file.inputs.len() {
+        let id = PatternId(p as u32);
+        let load: Vec<Option<bool>> =
+            (0..flops).map(|f| value(file.inputs.get(id, pi + f))).collect();
+        let unload: Vec<Option<bool>> =
+            (0..flops).map(|f| value(file.expected.get(id, po + f))).collect();
+        set.push(&load, &unload)?;
+    }
+    Ok(set)
 }

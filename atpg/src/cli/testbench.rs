@@ -9,6 +9,11 @@
 //! its standard cells, with `--liberty`, get Verilog models written from their Liberty
 //! functions into the testbench, or into `--models FILE`. A `.bench` design, or any design
 //! with `--embed-netlist`, is written into the testbench itself (`iverilog -o sim tb.v`).
+//!
+//! With `--scan-chains CHAINS.json` (a scan-inserted netlist and its chain file, as `atpg scan`
+//! writes them) the state is not deposited: the testbench first shifts a random stream through
+//! every chain (the chain test), then loads each pattern through the scan-ins, captures, and
+//! unloads and compares the responses through the scan-outs while the next pattern loads.
 
 use std::path::PathBuf;
 
@@ -40,6 +45,13 @@ pub struct TestbenchArgs {
     /// the testbench simulates without the design file.
     #[arg(long)]
     embed_netlist: bool,
+    /// Load and unload the state through the scan chains of this chain file (JSON, as `atpg
+    /// scan --chains-out` writes it) instead of depositing it.
+    #[arg(long, value_name = "CHAINS.json")]
+    scan_chains: Option<PathBuf>,
+    /// Seed of the chain test's random streams (with `--scan-chains`).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    seed: u64,
     /// The state register inside flip-flop modules that are not Liberty cells.
     #[arg(long, value_name = "NAME", default_value = "Q")]
     state_register: String,
@@ -55,6 +67,15 @@ pub fn run(args: &TestbenchArgs) -> Result<()> {
     }
     let circuit = netlist.levelize_with(&args.design.levelize_options())?;
     let patterns = read_patterns(&args.patterns, &circuit)?;
+    anyhow::ensure!(
+        patterns.transition.is_none(),
+        "{} holds transition patterns (a `launch:` header): the testbench replays stuck-at patterns only",
+        args.patterns.display()
+    );
+    let chains = match &args.scan_chains {
+        Some(path) => Some(netlist::ScanChains::read_chain_file(path)?),
+        None => None,
+    };
     let format = args.design.format.or_else(|| Format::from_path(&args.design.file));
     let embedded = args.embed_netlist || format == Some(Format::Bench);
     let options = TestbenchOptions {
@@ -67,6 +88,8 @@ pub fn run(args: &TestbenchArgs) -> Result<()> {
         },
         state_register: args.state_register.clone(),
         patterns_name: args.patterns.display().to_string(),
+        scan: chains.as_ref(),
+        seed: args.seed,
         ..TestbenchOptions::default()
     };
     let testbench = write_testbench(&netlist, &circuit, &patterns, &options)
@@ -83,13 +106,22 @@ pub fn run(args: &TestbenchArgs) -> Result<()> {
     if !embedded {
         sources.push(args.design.file.display().to_string());
     }
-    println!(
-        "wrote {}: {} patterns, {} of {} flip-flops compared after capture",
-        args.output.display(),
-        testbench.patterns,
-        testbench.compared_flops,
-        circuit.scan_cells().len()
-    );
+    match testbench.chains {
+        Some((chains, longest)) => println!(
+            "wrote {}: {} patterns loaded and unloaded through {chains} scan chains (longest {longest}), {} of {} flip-flops compared",
+            args.output.display(),
+            testbench.patterns,
+            testbench.compared_flops,
+            circuit.scan_cells().len()
+        ),
+        None => println!(
+            "wrote {}: {} patterns, {} of {} flip-flops compared after capture",
+            args.output.display(),
+            testbench.patterns,
+            testbench.compared_flops,
+            circuit.scan_cells().len()
+        ),
+    }
     println!("run it with: iverilog -o sim {} && vvp sim", sources.join(" "));
     Ok(())
 }

@@ -126,20 +126,28 @@ pub(crate) fn instantiate(
             }
         };
         let mut control = |c: Control, what: &str| match c {
-            Control::Pin { index, .. } => Some(nets[index]),
-            Control::Absent => None,
+            Control::Pin { index, inverted } => (Some(nets[index]), inverted),
+            Control::Absent => (None, false),
             Control::Complex => {
                 warnings.push(format!(
                     "its asynchronous {what} is not a single pin; it is not recorded"
                 ));
-                None
+                (None, false)
             }
         };
-        let clear = control(state.clear, "clear");
-        let preset = control(state.preset, "preset");
+        let (clear, clear_active_low) = control(state.clear, "clear");
+        let (preset, preset_active_low) = control(state.preset, "preset");
         let scan = model.scan.map(|(si, se)| (nets[si], nets[se]));
-        let info =
-            FlopInfo { clock, clock_inverted, clear, preset, is_latch: state.is_latch, scan };
+        let info = FlopInfo {
+            clock,
+            clock_inverted,
+            clear,
+            preset,
+            clear_active_low,
+            preset_active_low,
+            is_latch: state.is_latch,
+            scan,
+        };
         created.push(netlist.add_flop(instance, d, q, info));
         if state.is_latch {
             warnings.push("latch modelled as a state element (full-scan view)".to_string());

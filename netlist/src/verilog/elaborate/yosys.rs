@@ -6,7 +6,7 @@
 //! the port orders of `simcells.v`. Enables and synchronous resets become multiplexers in front
 //! of the flip-flop's D input (`D' = E ? D : Q`), so the flip-flop itself stays a plain D
 //! flip-flop. Asynchronous resets go to [`crate::FlopInfo`]'s `clear` (value 0) or `preset`
-//! (value 1); their polarity is not recorded there.
+//! (value 1), with their polarity.
 
 use super::super::ast::{Connections, Expr as Ast, Instance};
 use super::signals::Scope;
@@ -41,6 +41,10 @@ pub(super) struct FlopSpec {
     pub async_reset: Option<bool>,
     /// Asynchronous set `S` and reset `R` pins (`$_DFFSR_`).
     pub set_reset: bool,
+    /// The asynchronous reset `R` is active low.
+    pub reset_negative: bool,
+    /// The asynchronous set `S` is active low.
+    pub set_negative: bool,
     /// Enable pin `E`, `true` when active low.
     pub enable_negative: Option<bool>,
     /// Synchronous reset pin `R`: (active low, reset value).
@@ -135,24 +139,23 @@ pub(super) fn lookup(name: &str) -> Option<InternalCell> {
         clock_negative: false,
         async_reset: None,
         set_reset: false,
+        reset_negative: false,
+        set_negative: false,
         enable_negative: None,
         sync_reset: None,
         reset_over_enable: true,
     };
     let (spec, pins): (FlopSpec, &'static [&'static str]) = match (base, p.len()) {
         ("DFF", 1) => (FlopSpec { clock_negative: polarity(p[0])?, ..plain }, &["D", "C", "Q"]),
-        ("DFF", 3) => {
-            // Asynchronous reset polarity is not representable in FlopInfo; still validate it.
-            polarity(p[1])?;
-            (
-                FlopSpec {
-                    clock_negative: polarity(p[0])?,
-                    async_reset: Some(value(p[2])?),
-                    ..plain
-                },
-                &["D", "C", "R", "Q"],
-            )
-        }
+        ("DFF", 3) => (
+            FlopSpec {
+                clock_negative: polarity(p[0])?,
+                async_reset: Some(value(p[2])?),
+                reset_negative: polarity(p[1])?,
+                ..plain
+            },
+            &["D", "C", "R", "Q"],
+        ),
         ("DFFE", 2) => (
             FlopSpec {
                 clock_negative: polarity(p[0])?,
@@ -161,18 +164,16 @@ pub(super) fn lookup(name: &str) -> Option<InternalCell> {
             },
             &["D", "C", "E", "Q"],
         ),
-        ("DFFE", 4) => {
-            polarity(p[1])?;
-            (
-                FlopSpec {
-                    clock_negative: polarity(p[0])?,
-                    async_reset: Some(value(p[2])?),
-                    enable_negative: Some(polarity(p[3])?),
-                    ..plain
-                },
-                &["D", "C", "R", "E", "Q"],
-            )
-        }
+        ("DFFE", 4) => (
+            FlopSpec {
+                clock_negative: polarity(p[0])?,
+                async_reset: Some(value(p[2])?),
+                reset_negative: polarity(p[1])?,
+                enable_negative: Some(polarity(p[3])?),
+                ..plain
+            },
+            &["D", "C", "R", "E", "Q"],
+        ),
         ("SDFF", 3) => (
             FlopSpec {
                 clock_negative: polarity(p[0])?,
@@ -191,50 +192,51 @@ pub(super) fn lookup(name: &str) -> Option<InternalCell> {
             },
             &["D", "C", "R", "E", "Q"],
         ),
-        ("DFFSR", 3) => {
-            polarity(p[1])?;
-            polarity(p[2])?;
-            (
-                FlopSpec { clock_negative: polarity(p[0])?, set_reset: true, ..plain },
-                &["C", "S", "R", "D", "Q"],
-            )
-        }
-        ("DFFSRE", 4) => {
-            polarity(p[1])?;
-            polarity(p[2])?;
-            (
-                FlopSpec {
-                    clock_negative: polarity(p[0])?,
-                    set_reset: true,
-                    enable_negative: Some(polarity(p[3])?),
-                    ..plain
-                },
-                &["C", "S", "R", "E", "D", "Q"],
-            )
-        }
+        ("DFFSR", 3) => (
+            FlopSpec {
+                clock_negative: polarity(p[0])?,
+                set_reset: true,
+                set_negative: polarity(p[1])?,
+                reset_negative: polarity(p[2])?,
+                ..plain
+            },
+            &["C", "S", "R", "D", "Q"],
+        ),
+        ("DFFSRE", 4) => (
+            FlopSpec {
+                clock_negative: polarity(p[0])?,
+                set_reset: true,
+                set_negative: polarity(p[1])?,
+                reset_negative: polarity(p[2])?,
+                enable_negative: Some(polarity(p[3])?),
+                ..plain
+            },
+            &["C", "S", "R", "E", "D", "Q"],
+        ),
         ("DLATCH", 1) => {
             (FlopSpec { latch: true, clock_negative: polarity(p[0])?, ..plain }, &["E", "D", "Q"])
         }
-        ("DLATCH", 3) => {
-            polarity(p[1])?;
-            (
-                FlopSpec {
-                    latch: true,
-                    clock_negative: polarity(p[0])?,
-                    async_reset: Some(value(p[2])?),
-                    ..plain
-                },
-                &["E", "R", "D", "Q"],
-            )
-        }
-        ("DLATCHSR", 3) => {
-            polarity(p[1])?;
-            polarity(p[2])?;
-            (
-                FlopSpec { latch: true, clock_negative: polarity(p[0])?, set_reset: true, ..plain },
-                &["E", "S", "R", "D", "Q"],
-            )
-        }
+        ("DLATCH", 3) => (
+            FlopSpec {
+                latch: true,
+                clock_negative: polarity(p[0])?,
+                async_reset: Some(value(p[2])?),
+                reset_negative: polarity(p[1])?,
+                ..plain
+            },
+            &["E", "R", "D", "Q"],
+        ),
+        ("DLATCHSR", 3) => (
+            FlopSpec {
+                latch: true,
+                clock_negative: polarity(p[0])?,
+                set_reset: true,
+                set_negative: polarity(p[1])?,
+                reset_negative: polarity(p[2])?,
+                ..plain
+            },
+            &["E", "S", "R", "D", "Q"],
+        ),
         _ => return None,
     };
     Some(InternalCell { function: CellFunction::Flop(spec), pins })
@@ -446,13 +448,21 @@ impl<'a> Elaborator<'a, '_> {
             ..FlopInfo::default()
         };
         match spec.async_reset {
-            Some(false) => info.clear = Self::connected_pin(pins, "R"),
-            Some(true) => info.preset = Self::connected_pin(pins, "R"),
+            Some(false) => {
+                info.clear = Self::connected_pin(pins, "R");
+                info.clear_active_low = spec.reset_negative;
+            }
+            Some(true) => {
+                info.preset = Self::connected_pin(pins, "R");
+                info.preset_active_low = spec.reset_negative;
+            }
             None => {}
         }
         if spec.set_reset {
             info.preset = Self::connected_pin(pins, "S");
             info.clear = Self::connected_pin(pins, "R");
+            info.preset_active_low = spec.set_negative;
+            info.clear_active_low = spec.reset_negative;
         }
         let cell = self.netlist.add_flop(name, d, q, info);
         self.netlist.set_cell_pos(cell, pos);

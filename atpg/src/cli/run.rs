@@ -71,6 +71,43 @@ pub struct RunArgs {
     /// At most this many random patterns before test generation (0: none).
     #[arg(long, default_value_t = FlowOptions::default().random_patterns)]
     random_patterns: usize,
+    /// Order and budget of the deterministic phase: `none` (list order), `scoap` (SCOAP
+    /// testability, hardest first) or `model` (the learned ranker; see `atpg rank`).
+    #[arg(long, value_enum, default_value_t = RankerArg::None)]
+    ranker: RankerArg,
+    /// Model file for `--ranker model` (default: the model shipped with this build).
+    #[arg(long, value_name = "MODEL.json")]
+    model: Option<PathBuf>,
+}
+
+/// `--ranker` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum RankerArg {
+    /// No prediction.
+    None,
+    /// SCOAP testability.
+    Scoap,
+    /// The learned model.
+    Model,
+}
+
+impl RankerArg {
+    /// The flow's ranker, reading the model file for `model`.
+    fn resolve(self, model: Option<&std::path::Path>) -> Result<atpg::rank::Ranker> {
+        use atpg::rank::{Model, Ranker};
+        anyhow::ensure!(
+            model.is_none() || self == RankerArg::Model,
+            "--model is only used with --ranker model"
+        );
+        Ok(match self {
+            RankerArg::None => Ranker::None,
+            RankerArg::Scoap => Ranker::Scoap,
+            RankerArg::Model => Ranker::Model(std::sync::Arc::new(match model {
+                Some(path) => Model::read(path)?,
+                None => Model::shipped()?,
+            })),
+        })
+    }
 }
 
 /// `--compact` values.
@@ -160,6 +197,7 @@ fn generate(args: &RunArgs) -> Result<()> {
             BackendArg::Cadical => Backend::Cadical,
             BackendArg::Varisat => Backend::Varisat,
         },
+        ranker: args.ranker.resolve(args.model.as_deref())?,
         ..FlowOptions::default()
     };
     let bar = Bar::new();

@@ -135,7 +135,7 @@ def main():
     big = [p for p in paths if os.path.basename(p) == "s38584.1.bench"]
     big_row = next((r for r in effect if r["circuit"] == "s38584.1"), None)
     if big and big_row:
-        r = subprocess.run([args.atpg, "rank", big[0], "--json", "--top", "1",
+        r = subprocess.run([args.atpg, "rank", big[0], "--json", "--first", "1",
                             "--model", os.path.join(folds, "s38584.json")],
                            capture_output=True, text=True, check=True)
         rank = json.loads(r.stdout)

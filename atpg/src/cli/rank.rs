@@ -3,7 +3,7 @@
 //! Per fault: `difficulty` (the model's probability that random patterns miss it),
 //! `untestable` (its probability that the fault is untestable) and `scoap` (log2 of 1 + the
 //! SCOAP controllability of the activating value + the site's observability). Sorted by
-//! `--sort` (default: difficulty, hardest first); `--top N` keeps the first N.
+//! `--sort` (default: difficulty, hardest first); `--first N` keeps the first N.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -30,7 +30,7 @@ pub struct RankArgs {
     sort: SortArg,
     /// Only the first N faults of the sorted list.
     #[arg(long, value_name = "N")]
-    top: Option<usize>,
+    first: Option<usize>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -104,8 +104,8 @@ pub fn run(args: &RankArgs) -> Result<()> {
         SortArg::Scoap => entries.sort_by(|a, b| b.scoap.total_cmp(&a.scoap)),
         SortArg::List => {}
     }
-    if let Some(top) = args.top {
-        entries.truncate(top);
+    if let Some(first) = args.first {
+        entries.truncate(first);
     }
     let report = RankReport {
         design: circuit.name().to_string(),

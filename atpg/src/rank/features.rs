@@ -1,7 +1,7 @@
 //! Features of each fault, computed from the [`Circuit`] in time linear in its size.
 //!
 //! Per node, in one forward and one backward pass over the levelized arrays: SCOAP CC0/CC1
-//! ([`crate::sat::justify::scoap_controllability`]) and CO, COP signal and observation
+//! (the justifier's `scoap_controllability`) and CO, COP signal and observation
 //! probabilities, the shortest distance to an output, the fanout-free region, and two 64-bit
 //! masks (inputs hashed into 64 buckets propagated forward, outputs propagated backward) whose
 //! popcounts estimate the fanin support and the number of reachable outputs and whose overlaps

@@ -314,10 +314,15 @@ mod tests {
             .filter(|&i| (gbt.predict(&rows[i * 3..i * 3 + 3]) > 0.5) == labels[i])
             .count();
         assert!(correct > 3900, "{correct} of 4000 right");
-        // Round trip through JSON keeps every prediction.
+        // Round trip through JSON keeps the trees and every prediction (serde_json's default
+        // float parsing may differ from the written value in the last bit).
         let text = serde_json::to_string(&gbt).expect("serialises");
         let back: Gbt = serde_json::from_str(&text).expect("parses");
-        assert_eq!(back, gbt);
+        assert_eq!(back.trees.len(), gbt.trees.len());
+        for i in 0..labels.len() {
+            let row = &rows[i * 3..i * 3 + 3];
+            assert!((back.predict(row) - gbt.predict(row)).abs() < 1e-12);
+        }
     }
 
     #[test]

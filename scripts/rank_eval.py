@@ -88,6 +88,8 @@ def main():
     ap.add_argument("--only")
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--work", help="keep the models and reports here (default: a temporary folder)")
+    ap.add_argument("--skip-train", action="store_true",
+                    help="reuse the evaluation and fold models of an earlier run in --work")
     args = ap.parse_args()
     paths = suite.circuits(args.benchmarks)
     if not paths:
@@ -100,8 +102,9 @@ def main():
     evaluation_file = os.path.join(work, "eval.json")
     cmd = [args.atpg, "train", *paths, "-o", os.path.join(work, "all.json"),
            "--evaluate", evaluation_file, "--fold-models", folds]
-    print("training and leave-one-out evaluation ...", file=sys.stderr)
-    subprocess.run(cmd, check=True)
+    if not args.skip_train:
+        print("training and leave-one-out evaluation ...", file=sys.stderr)
+        subprocess.run(cmd, check=True)
     with open(evaluation_file) as f:
         evaluation = json.load(f)
 
@@ -129,6 +132,7 @@ def main():
                 f"{r} {row[r]['seconds']['total']:.2f} s {row[r]['patterns']} patterns"
                 for r in RANKERS), file=sys.stderr)
             effect.append(row)
+            write(args, evaluation, effect, totals, failures, None, partial=True)
 
     # Inference cost on the largest circuit.
     cost = None
@@ -143,6 +147,12 @@ def main():
                 big_row["model"]["seconds"]["ranking"], big_row["model"]["seconds"]["total"],
                 big_row["none"]["seconds"]["total"])
 
+    write(args, evaluation, effect, totals, failures, cost, partial=False)
+    if failures:
+        sys.exit(1)
+
+
+def write(args, evaluation, effect, totals, failures, cost, partial):
     out = []
     today = datetime.date.today().isoformat()
     out.append("# Ranker evaluation\n")
@@ -199,12 +209,13 @@ def main():
         out.append("## Failures\n")
         out.extend(f"- {x}" for x in failures)
         out.append("")
+    if partial:
+        out.append("(Partial: the run was still going when this was written.)\n")
     text = "\n".join(out)
     with open(args.out, "w") as f:
         f.write(text)
-    print(text)
-    if failures:
-        sys.exit(1)
+    if not partial:
+        print(text)
 
 
 if __name__ == "__main__":

@@ -630,8 +630,10 @@ impl State<'_, '_> {
                 continue;
             }
             let before = generator.stats().sat_conflicts;
-            let limit = self.conflict_budget(target, phase);
-            let outcome = generator.generate_with_limit(self.faults[target], limit)?;
+            let outcome = match self.conflict_budget(target, phase) {
+                Some(limit) => generator.generate_with_limit(self.faults[target], Some(limit))?,
+                None => generator.generate(self.faults[target])?,
+            };
             self.labels[target].sat_calls += 1;
             self.labels[target].sat_conflicts += generator.stats().sat_conflicts - before;
             match outcome {

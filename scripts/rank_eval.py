@@ -45,7 +45,7 @@ def run_atpg(atpg, path, ranker, model, tmp, repeat):
         report = os.path.join(tmp, "r.json")
         cmd = [atpg, "run", path, "--ranker", ranker, "--seed", "1", "--report", report]
         if ranker == "model":
-            cmd += ["--model", model]
+            cmd += ["--ranker-model", model]
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0:
             raise SystemExit(f"{' '.join(cmd)} failed:\n{r.stderr}")

@@ -94,6 +94,52 @@ impl From<CollapseArg> for atpg::fault::CollapseMode {
     }
 }
 
+/// `--model` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelArg {
+    /// Stuck-at-0 and stuck-at-1.
+    StuckAt,
+    /// Slow-to-rise and slow-to-fall (two frames, see `--launch`).
+    Transition,
+}
+
+/// `--launch` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LaunchArg {
+    /// Launch-on-capture (broadside): frame 2's state is what frame 1 captured.
+    Loc,
+    /// Launch-on-shift (skewed load): frame 2's state is frame 1's shifted one cell along the
+    /// scan chains.
+    Los,
+}
+
+impl From<LaunchArg> for netlist::Launch {
+    fn from(value: LaunchArg) -> Self {
+        match value {
+            LaunchArg::Loc => netlist::Launch::Loc,
+            LaunchArg::Los => netlist::Launch::Los,
+        }
+    }
+}
+
+/// The scan chains of `circuit`: read from a chain file and checked against the circuit, or one
+/// chain in netlist order when there is none. Returns the chains and, per chain, its cells as
+/// indices into [`netlist::Circuit::scan_cells`].
+pub fn scan_chains(
+    circuit: &netlist::Circuit,
+    path: Option<&std::path::Path>,
+) -> Result<(netlist::ScanChains, Vec<Vec<usize>>)> {
+    let chains = match path {
+        Some(path) => netlist::ScanChains::read_chain_file(path)?,
+        None => netlist::ScanChains::one_chain(circuit),
+    };
+    let resolved = chains.validate(circuit).with_context(|| match path {
+        Some(path) => format!("checking the scan chains of {}", path.display()),
+        None => "checking the default scan chain".to_string(),
+    })?;
+    Ok((chains, resolved))
+}
+
 fn parse_format(s: &str) -> Result<Format, String> {
     s.parse()
 }

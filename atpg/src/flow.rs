@@ -1,6 +1,8 @@
-//! The stuck-at ATPG flow: from a circuit to a compact, fully graded pattern set.
+//! The ATPG flow: from a circuit to a compact, fully graded pattern set.
 //!
-//! Phases, in order ([`run`]):
+//! [`run`] targets the stuck-at faults of a circuit; [`run_with`] targets any fault list laid
+//! over the circuit it is given, such as the transition faults of a two-frame unrolled circuit
+//! ([`crate::transition`]). Phases, in order:
 //! 1. **Random patterns.** Groups of 256 random vectors are fault-simulated with fault dropping
 //!    against the collapsed fault list; the vectors that detect a new fault are kept. The phase
 //!    ends when a group detects fewer than [`FlowOptions::random_min_detections`] new faults (the
@@ -228,7 +230,7 @@ pub struct FlowResult {
     pub labels: Option<Vec<FaultLabel>>,
 }
 
-/// Runs the whole flow on `circuit` (on the current rayon thread pool).
+/// Runs the whole stuck-at flow on `circuit` (on the current rayon thread pool).
 pub fn run(
     circuit: &Circuit,
     options: &FlowOptions,
@@ -237,6 +239,35 @@ pub fn run(
     let started = Instant::now();
     let universe = FaultUniverse::new(circuit);
     let collapsed = CollapsedFaults::new(circuit, &universe, CollapseMode::Equivalence);
+    run_with(circuit, Target { universe, collapsed, model: "stuck-at", started }, options, progress)
+}
+
+/// The faults a run targets: a universe over the circuit the flow works on, its collapsed list,
+/// and the model name the report gives.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The uncollapsed universe, built from (or laid over, as
+    /// [`FaultUniverse::two_frame`] does) the circuit given to [`run_with`].
+    pub universe: FaultUniverse,
+    /// Its collapsed list.
+    pub collapsed: CollapsedFaults,
+    /// The fault model's name in the report (`stuck-at`, `transition`).
+    pub model: &'static str,
+    /// When the run started, for the report's total time (building the target counts).
+    pub started: Instant,
+}
+
+/// Runs the flow on `circuit` for the faults of `target`. Faults with an activation condition
+/// ([`FaultUniverse::activation`], the transition faults of a two-frame circuit) are handled by
+/// every phase: simulation and the solver require the condition, and SAT sweeping leaves them to
+/// the second pass.
+pub fn run_with(
+    circuit: &Circuit,
+    target: Target,
+    options: &FlowOptions,
+    progress: &dyn Progress,
+) -> Result<FlowResult, FlowError> {
+    let Target { universe, collapsed, model, started } = target;
     let faults = collapsed.faults().to_vec();
     let simulator = FaultSimulator::new(circuit, &universe);
     let mut state = State {
@@ -345,7 +376,7 @@ pub fn run(
     let uncollapsed = FaultClassCounts::from_statuses(&collapsed.expand(&per_class));
     let report = RunReport {
         design: circuit.name().to_string(),
-        model: "stuck-at",
+        model,
         fault_coverage: percent(counts.detected, counts.total),
         test_coverage: percent(counts.detected, counts.total - counts.untestable),
         atpg_efficiency: percent(counts.detected + counts.untestable, counts.total),
@@ -681,7 +712,12 @@ impl State<'_, '_> {
             let fault = self.faults[c];
             // A fault whose site the cube already holds at the stuck value cannot be activated.
             let site = universe.site(fault.site()).net;
-            if good[site.index()] == Word3::constant(fault.kind().stuck_value()) {
+            let stuck = Word3::constant(fault.kind().stuck_value());
+            if good[site.index()] == stuck {
+                continue;
+            }
+            // Nor a transition fault whose initial value it holds at the other value.
+            if universe.activation(fault.site()).is_some_and(|a| good[a.index()] == stuck.not()) {
                 continue;
             }
             if !x_path(self.circuit, universe, fault, good, &mut self.marks, &self.is_output) {

@@ -12,6 +12,8 @@
 //!   justification and re-simulated), and SAT sweeping for the hardest faults;
 //! - [`flow`]: the ATPG flow (random phase, SAT with dynamic compaction, fill, second pass and
 //!   sweeping, static compaction, self-check) and what it reports;
+//! - [`transition`]: transition-delay faults (slow-to-rise, slow-to-fall) under launch-on-capture
+//!   or launch-on-shift, run through the same machinery on the two-frame unrolled circuit;
 //! - [`testbench`]: self-checking Verilog testbenches that replay a pattern file.
 //!
 //! Invariants: no I/O outside `read_*` functions; nothing panics on user input (pattern files
@@ -26,3 +28,4 @@ pub mod report;
 pub mod sat;
 pub mod sim;
 pub mod testbench;
+pub mod transition;

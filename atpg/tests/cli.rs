@@ -459,3 +459,204 @@ fn run_fails_cleanly_on_bad_input() {
     assert!(!missing.status.success());
     assert!(stderr(&missing).contains("nope.bench"), "{}", stderr(&missing));
 }
+
+#[test]
+fn faults_lists_transition_faults_collapsed_through_buffers_only() {
+    let example = repo().join("examples/full_adder.bench");
+    let report = json(&atpg(&[
+        "faults",
+        example.to_str().unwrap(),
+        "--model",
+        "transition",
+        "--list",
+        "--json",
+    ]));
+    assert_eq!(report["model"], "transition");
+    assert_eq!(report["total"], 36, "the stuck-at sites, two faults each");
+    // Only `carry_out = BUFF(carry)` collapses: the branch carry->carry_out into its output.
+    assert_eq!(report["collapsed"], 34);
+    let names: Vec<&str> =
+        report["faults"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    assert!(names.contains(&"a->g/in0 str") && names.contains(&"carry_next stf"), "{names:?}");
+    assert!(!names.iter().any(|n| n.starts_with("carry->carry_out")), "{names:?}");
+    let dominance = atpg(&[
+        "faults",
+        example.to_str().unwrap(),
+        "--model",
+        "transition",
+        "--collapse",
+        "dominance",
+    ]);
+    assert!(!dominance.status.success());
+    assert!(stderr(&dominance).contains("dominance"), "{}", stderr(&dominance));
+}
+
+#[test]
+fn transition_runs_are_regraded_by_fsim_in_both_launch_modes() {
+    let dir = tempfile::tempdir().unwrap();
+    for example in ["examples/full_adder.bench", "examples/mult8.bench"] {
+        for launch in ["loc", "los"] {
+            if launch == "los" && example.contains("mult8") {
+                continue;
+            }
+            for pi_change in [false, true] {
+                let mut extra = vec!["--model", "transition", "--launch", launch];
+                if pi_change {
+                    extra.push("--pi-change");
+                }
+                let run = run_and_regrade(&repo().join(example), dir.path(), &extra);
+                assert_eq!(run["model"], "transition", "{example} {launch}");
+                assert_eq!(run["launch"], launch, "{example} {launch}");
+                assert_eq!(run["pi_change"], pi_change, "{example} {launch}");
+                let text = std::fs::read_to_string(dir.path().join(format!(
+                    "{}.txt",
+                    Path::new(example).file_stem().unwrap().to_str().unwrap()
+                )))
+                .unwrap();
+                assert!(text.contains(&format!("launch: {launch}\n")), "{text}");
+            }
+        }
+    }
+    // mult8 is combinational: with its inputs held, no transition can be launched.
+    let held = run_and_regrade(
+        &repo().join("examples/mult8.bench"),
+        dir.path(),
+        &["--model", "transition", "--launch", "loc"],
+    );
+    assert_eq!(held["faults"]["detected"], 0);
+    // ... and there is nothing to shift.
+    let stil = dir.path().join("los.stil");
+    let mult8 = repo().join("examples/mult8.bench");
+    let out = atpg(&[
+        "run",
+        mult8.to_str().unwrap(),
+        "--model",
+        "transition",
+        "--launch",
+        "los",
+        "-o",
+        stil.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("launch-on-shift needs flip-flops"), "{}", stderr(&out));
+    assert!(!stil.exists());
+}
+
+#[test]
+fn run_detects_exactly_the_loc_testable_transition_faults_of_benchmarks() {
+    let Some(dir) = netlist::testdata::benchmarks() else { return };
+    let table = std::fs::read_to_string(dir.join("TESTABLE.md")).unwrap();
+    let loc = table
+        .split("\n## ")
+        .find(|s| s.starts_with("Transition faults, launch-on-capture"))
+        .expect("TESTABLE.md has the launch-on-capture table");
+    let tmp = tempfile::tempdir().unwrap();
+    for (sub, name) in
+        [("iscas89", "s27"), ("iscas89", "s298"), ("iscas89", "s1423"), ("itc99", "b04")]
+    {
+        let row = loc
+            .lines()
+            .find(|l| l.starts_with(&format!("| {name}.bench |")))
+            .unwrap_or_else(|| panic!("{name} in the LOC table"));
+        let cells: Vec<u64> =
+            row.split('|').filter_map(|c| c.trim().replace(',', "").parse().ok()).collect();
+        let run = run_and_regrade(
+            &dir.join(sub).join(format!("{name}.bench")),
+            tmp.path(),
+            &["--model", "transition", "--launch", "loc"],
+        );
+        let u = &run["faults_uncollapsed"];
+        assert_eq!(u["total"].as_u64().unwrap(), cells[0], "{name}");
+        assert_eq!(
+            (u["detected"].as_u64().unwrap(), u["untestable"].as_u64().unwrap()),
+            (cells[1], cells[2]),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn transition_pattern_files_with_errors_are_rejected_with_positions() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = repo().join("examples/full_adder.bench");
+    let header = "inputs: a b carry\noutputs: sum carry_out carry_next\n";
+    for (name, text, wanted) in [
+        ("mode.txt", format!("launch: lox\n{header}"), "p:1:9: unknown launch mode `lox`"),
+        ("fields.txt", format!("launch: loc\n{header}011 110\n"), "p:4:8: expected three fields"),
+        ("width.txt", format!("launch: loc\n{header}011 1 110\n"), "p:4:5: expected 2 frame-2"),
+        (
+            "chain.txt",
+            format!("launch: loc\nchain: carry\n{header}"),
+            "p:2:1: `chain:` lines belong",
+        ),
+        (
+            "cell.txt",
+            format!("launch: los\nchain: sum\n{header}"),
+            "p:2:8: `sum` is not the output",
+        ),
+        (
+            "cover.txt",
+            format!("launch: los\n{header}011 110 000\n"),
+            "every flip-flop in a `chain:`",
+        ),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let out = atpg(&["fsim", example.to_str().unwrap(), path.to_str().unwrap()]);
+        assert!(!out.status.success(), "{name} accepted");
+        let wanted = wanted.replacen("p:", &format!("{name}:"), 1);
+        assert!(stderr(&out).contains(&wanted), "{name}: {}", stderr(&out));
+    }
+    // A transition file is no stuck-at testbench input.
+    let good = dir.path().join("good.txt");
+    std::fs::write(&good, format!("launch: loc\n{header}011 01 110\n")).unwrap();
+    let graded = atpg(&["fsim", example.to_str().unwrap(), good.to_str().unwrap(), "--json"]);
+    assert_eq!(json(&graded)["model"], "transition");
+    let tb = dir.path().join("tb.v");
+    let out = atpg(&[
+        "testbench",
+        example.to_str().unwrap(),
+        good.to_str().unwrap(),
+        "-o",
+        tb.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("transition patterns"), "{}", stderr(&out));
+    assert!(!tb.exists());
+}
+
+#[test]
+fn launch_on_shift_follows_the_chain_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let design = dir.path().join("three.bench");
+    std::fs::write(
+        &design,
+        "INPUT(a)\nINPUT(b)\nOUTPUT(y)\nq1 = DFF(d1)\nq2 = DFF(d2)\nq3 = DFF(d3)\n\
+         d1 = XOR(a, q3)\nd2 = AND(q1, b)\nd3 = OR(q2, a)\ny = NAND(q1, q3)\n",
+    )
+    .unwrap();
+    let chains = dir.path().join("chains.json");
+    let chain = |name: &str, k: u32, cells: &[&str]| {
+        format!(
+            r#"{{"name": "{name}", "scan_in": "si{k}", "scan_out": "so{k}", "scan_enable": "se", "clock": "clk", "cells": {cells:?}}}"#
+        )
+    };
+    let json = format!(
+        r#"{{"chains": [{}, {}]}}"#,
+        chain("c1", 1, &["q3", "q1"]),
+        chain("c2", 2, &["q2"])
+    );
+    std::fs::write(&chains, json).unwrap();
+    let extra =
+        ["--model", "transition", "--launch", "los", "--scan-chains", chains.to_str().unwrap()];
+    let run = run_and_regrade(&design, dir.path(), &extra);
+    assert_eq!(run["launch"], "los");
+    let text = std::fs::read_to_string(dir.path().join("three.txt")).unwrap();
+    assert!(text.contains("chain: q3 q1\nchain: q2\n"), "{text}");
+    let stil = std::fs::read_to_string(dir.path().join("three.stil")).unwrap();
+    assert!(stil.contains("Call \"launch_shift\""), "{stil}");
+    // Without the file, one chain q1 q2 q3 shifts differently over the same fault list.
+    let default =
+        run_and_regrade(&design, dir.path(), &["--model", "transition", "--launch", "los"]);
+    assert_eq!(default["faults"]["total"], run["faults"]["total"]);
+}

@@ -196,7 +196,7 @@ fn train_then_rank_then_run_with_the_model() {
     for ranker in ["none", "scoap", "model"] {
         let mut args = vec!["run", mult8.to_str().unwrap(), "--json", "--ranker", ranker];
         if ranker == "model" {
-            args.extend(["--model", model.to_str().unwrap()]);
+            args.extend(["--ranker-model", model.to_str().unwrap()]);
         }
         let out = atpg(&args);
         assert!(out.status.success(), "{ranker}: {}", stderr(&out));
@@ -217,7 +217,7 @@ fn bad_inputs_to_train_and_rank_fail_cleanly() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("broken.json:1:"), "{}", stderr(&out));
     assert!(!stderr(&out).contains("panicked"));
-    let out = atpg(&["run", mult8.to_str().unwrap(), "--model", broken.to_str().unwrap()]);
+    let out = atpg(&["run", mult8.to_str().unwrap(), "--ranker-model", broken.to_str().unwrap()]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("--ranker model"), "{}", stderr(&out));
     let bad = dir.path().join("bad.bench");

@@ -10,11 +10,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use atpg::patterns::stil::{write_stil, StilOptions};
+use atpg::patterns::text::TransitionFields;
 use atpg::patterns::{Logic, PatternId, PatternSet};
 use atpg::sim::GoodSimulator;
+use atpg::transition::Transition;
 use netlist::chains::{ScanChain, ScanChains};
 use netlist::testdata::C17_BENCH;
-use netlist::Circuit;
+use netlist::{Circuit, Launch};
 
 fn bench(text: &str) -> Circuit {
     netlist::bench::parse_bench(text, "test.bench")
@@ -89,7 +91,33 @@ fn options(chains: Option<&ScanChains>) -> StilOptions<'_> {
             "a \"quoted\" * starred line".to_string(),
         ],
         date: None,
+        transition: None,
     }
+}
+
+fn transition_options<'a>(
+    chains: Option<&'a ScanChains>,
+    fields: &'a TransitionFields,
+) -> StilOptions<'a> {
+    StilOptions { transition: Some(fields), ..options(chains) }
+}
+
+/// `count` random transition patterns: frame-1 inputs, the expected responses after frame 2
+/// (from the two-frame circuit's good machine) and the frame-2 fields.
+fn transition_patterns(
+    circuit: &Circuit,
+    launch: Launch,
+    chains: Option<&ScanChains>,
+    count: usize,
+    seed: u64,
+) -> (PatternSet, PatternSet, TransitionFields) {
+    let default = ScanChains::one_chain(circuit);
+    let resolved = chains.unwrap_or(&default).validate(circuit).expect("valid chains");
+    let t = Transition::new(circuit, launch, true, &resolved).expect("unrolls");
+    let vectors = PatternSet::random(t.circuit().num_inputs(), count, seed);
+    let expected = GoodSimulator::new(t.circuit()).simulate(&vectors);
+    let (frame1, fields) = t.split(&vectors);
+    (frame1, expected, fields)
 }
 
 /// Two chains of unequal length over `ODD_NAMES`'s five flip-flops, in an order of our own.
@@ -179,6 +207,25 @@ fn stil_files() -> Vec<(String, String)> {
             .expect("gcd reads");
         add("gcd.stil", &gcd.levelize().expect("gcd levelizes"), None, 70);
     }
+    // Transition patterns: a launch procedure per pattern, for each launch mode, with and
+    // without flip-flops.
+    let odd = bench(ODD_NAMES);
+    let chains = odd_chains();
+    for (name, launch, chains) in [
+        ("odd_loc.stil", Launch::Loc, None),
+        ("odd_los.stil", Launch::Los, Some(&chains)),
+        ("odd_los_one_chain.stil", Launch::Los, None),
+    ] {
+        let (inputs, expected, fields) = transition_patterns(&odd, launch, chains, 6, 11);
+        let stil = write_stil(&odd, &inputs, &expected, &transition_options(chains, &fields))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        files.push((name.to_string(), stil));
+    }
+    let c17 = bench(C17_BENCH);
+    let (inputs, expected, fields) = transition_patterns(&c17, Launch::Loc, None, 5, 12);
+    let stil = write_stil(&c17, &inputs, &expected, &transition_options(None, &fields))
+        .expect("c17 transition STIL writes");
+    files.push(("c17_transition.stil".to_string(), stil));
     files
 }
 
@@ -404,4 +451,43 @@ fn names_are_quoted_and_unwritable_characters_replaced() {
     assert!(stil.contains("Ann {* a 'quoted' ? starred line *}"), "{stil}");
     assert!(stil.contains("ScanCells\n         \"s{4}\" \"q_2\" \"q5\"\n      ;"), "{stil}");
     assert!(stil.contains("ScanChain \"short/chain\""), "{stil}");
+}
+
+#[test]
+fn transition_patterns_launch_then_capture() {
+    let circuit = bench(ODD_NAMES);
+    let chains = odd_chains();
+    let npi = circuit.num_primary_inputs();
+    for launch in [Launch::Loc, Launch::Los] {
+        let (inputs, expected, fields) = transition_patterns(&circuit, launch, Some(&chains), 7, 9);
+        let stil =
+            write_stil(&circuit, &inputs, &expected, &transition_options(Some(&chains), &fields))
+                .expect("writes");
+        let calls = calls(&stil);
+        let launch_name = if launch == Launch::Loc { "launch" } else { "launch_shift" };
+        assert_eq!(calls.len(), 3 * inputs.len() + 1, "load_unload, launch, capture per pattern");
+        for p in 0..inputs.len() {
+            let id = PatternId(p as u32);
+            let names: Vec<&str> = calls[3 * p..3 * p + 3].iter().map(|c| c.0.as_str()).collect();
+            assert_eq!(names, ["load_unload", launch_name, "capture"], "pattern {p}");
+            let frame1: String = (0..npi).map(|i| force(inputs.get(id, i))).collect();
+            let frame2: String = (0..npi).map(|i| force(fields.frame2.get(id, i))).collect();
+            assert_eq!(argument(&calls[3 * p + 1], "_pi"), frame1, "pattern {p}: launch _pi");
+            assert_eq!(argument(&calls[3 * p + 2], "_pi"), frame2, "pattern {p}: capture _pi");
+            if launch == Launch::Los {
+                for (c, port) in ["si[0]", "si[1]"].iter().enumerate() {
+                    let bit = force(fields.frame2.get(id, npi + c)).to_string();
+                    assert_eq!(argument(&calls[3 * p + 1], port), bit, "pattern {p}: scan-in bit");
+                }
+            }
+        }
+        let procedure = format!("\"{launch_name}\" {{");
+        assert!(stil.contains(&procedure), "{stil}");
+    }
+    // Patterns made for other chains than the STIL file's are refused.
+    let (inputs, expected, fields) = transition_patterns(&circuit, Launch::Los, None, 2, 1);
+    let error =
+        write_stil(&circuit, &inputs, &expected, &transition_options(Some(&chains), &fields))
+            .expect_err("chains differ");
+    assert!(error.to_string().contains("other scan chains"), "{error}");
 }

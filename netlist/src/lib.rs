@@ -32,6 +32,7 @@ pub mod netlist;
 pub mod read;
 #[cfg(feature = "generators")]
 pub mod testdata;
+pub mod unroll;
 pub mod verilog;
 pub mod verilog_writer;
 
@@ -48,3 +49,4 @@ pub use netlist::{
     PinDirection,
 };
 pub use read::{read_netlist, Format, ReadOptions};
+pub use unroll::{Launch, TwoFrame, TwoFrameOptions, UnrollError};

@@ -1,4 +1,5 @@
-//! `atpg faults`: builds the stuck-at fault universe of a netlist and collapses it.
+//! `atpg faults`: builds the stuck-at (or, with `--model transition`, transition) fault universe
+//! of a netlist and collapses it.
 //!
 //! The universe: stuck-at-0 and stuck-at-1 on every net (stem) and, where a net has two or more
 //! sinks (gate or cell input pins, flip-flop data pins, primary output declarations), on every
@@ -15,9 +16,9 @@ use clap::Args;
 use serde::Serialize;
 
 use super::output::print_json;
-use super::{CollapseArg, DesignArgs};
+use super::{CollapseArg, DesignArgs, ModelArg};
 
-/// Count (and optionally list) the stuck-at faults of a netlist.
+/// Count (and optionally list) the stuck-at or transition faults of a netlist.
 #[derive(Debug, Args)]
 pub struct FaultsArgs {
     #[command(flatten)]
@@ -25,7 +26,11 @@ pub struct FaultsArgs {
     /// How far to collapse the fault list.
     #[arg(long, value_enum, default_value_t = CollapseArg::Equivalence)]
     collapse: CollapseArg,
-    /// Also list every fault of the collapsed list (by site name and `sa0`/`sa1`).
+    /// The fault model: transition faults (slow-to-rise `str`, slow-to-fall `stf`) sit on the
+    /// stuck-at sites and collapse only through buffers and inverters.
+    #[arg(long, value_enum, default_value_t = ModelArg::StuckAt)]
+    model: ModelArg,
+    /// Also list every fault of the collapsed list (by site name and `sa0`/`sa1`, or `str`/`stf`).
     #[arg(long)]
     list: bool,
     /// Print one JSON object instead of text.
@@ -45,6 +50,7 @@ struct KindCounts {
 struct FaultsReport {
     design: String,
     file: String,
+    model: &'static str,
     collapse: CollapseMode,
     total: usize,
     collapsed: usize,
@@ -61,7 +67,14 @@ pub fn run(args: &FaultsArgs) -> Result<()> {
     let netlist = args.design.read()?;
     let circuit = netlist.levelize_with(&args.design.levelize_options())?;
     let universe = FaultUniverse::new(&circuit);
-    let mode: CollapseMode = args.collapse.into();
+    let transition = args.model == ModelArg::Transition;
+    let mode = match (args.collapse, transition) {
+        (CollapseArg::Dominance, true) => {
+            anyhow::bail!("--collapse dominance is for stuck-at faults; transition faults take none or equivalence")
+        }
+        (CollapseArg::Equivalence, true) => CollapseMode::Transition,
+        (other, _) => other.into(),
+    };
     let collapsed = CollapsedFaults::new(&circuit, &universe, mode);
     let mut by_site: BTreeMap<&'static str, KindCounts> =
         SiteKind::CATEGORIES.iter().map(|&c| (c, KindCounts::default())).collect();
@@ -74,6 +87,7 @@ pub fn run(args: &FaultsArgs) -> Result<()> {
     let report = FaultsReport {
         design: circuit.name().to_string(),
         file: args.design.file.display().to_string(),
+        model: if transition { "transition" } else { "stuck-at" },
         collapse: mode,
         total: universe.len(),
         collapsed: collapsed.len(),
@@ -81,7 +95,11 @@ pub fn run(args: &FaultsArgs) -> Result<()> {
         by_site,
         shared_cell_pins: universe.shared_cell_pins(),
         faults: args.list.then(|| {
-            collapsed.faults().iter().map(|&f| universe.fault_name(&circuit, f)).collect()
+            let name = |f| match transition {
+                true => atpg::transition::fault_name(&universe, &circuit, f),
+                false => universe.fault_name(&circuit, f),
+            };
+            collapsed.faults().iter().map(|&f| name(f)).collect()
         }),
     };
     if args.json {

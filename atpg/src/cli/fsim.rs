@@ -8,6 +8,10 @@
 //! `undetected` and `fault_coverage` (percent); `patterns`; and `coverage_curve`, the collapsed
 //! fault coverage after each pattern. A fault counts as detected only where the good value is
 //! known and the faulty value is the opposite known value.
+//!
+//! A transition pattern file (a `launch:` header) is graded for transition faults (`model`
+//! and `launch` in the report) on the two-frame circuit of its launch mode and chains; its
+//! `--collapse equivalence` is transition equivalence (through buffers and inverters).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -18,6 +22,7 @@ use atpg::patterns::text::read_patterns;
 use atpg::patterns::PatternId;
 use atpg::report::{coverage_curve, FaultCounts};
 use atpg::sim::{FaultSimulator, GoodSimulator, SimStats};
+use atpg::transition::{self, Transition};
 use clap::Args;
 use serde::Serialize;
 
@@ -53,6 +58,9 @@ struct FsimReport {
     file: String,
     patterns_file: String,
     patterns: usize,
+    model: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    launch: Option<netlist::Launch>,
     collapse: CollapseMode,
     faults: FaultCounts,
     faults_uncollapsed: FaultCounts,
@@ -80,10 +88,21 @@ fn grade(args: &FsimArgs) -> Result<()> {
     let netlist = args.design.read()?;
     let circuit = netlist.levelize_with(&args.design.levelize_options())?;
     let file = read_patterns(&args.patterns, &circuit)?;
-    let patterns = &file.inputs;
+    // Transition patterns are simulated on the two-frame circuit, frame 2's primary inputs as
+    // inputs of their own (the file gives them, held or not).
+    let transition = match &file.transition {
+        None => None,
+        Some(fields) => Some(Transition::new(&circuit, fields.launch, true, &fields.chains)?),
+    };
+    let joined = match (&transition, &file.transition) {
+        (Some(_), Some(fields)) => Some(transition::join(&file.inputs, fields)),
+        _ => None,
+    };
+    let patterns = joined.as_ref().unwrap_or(&file.inputs);
+    let sim_circuit = transition.as_ref().map_or(&circuit, Transition::circuit);
 
     // Expected responses.
-    let responses = GoodSimulator::new(&circuit).simulate(patterns);
+    let responses = GoodSimulator::new(sim_circuit).simulate(patterns);
     let mut response_mismatches = 0u64;
     let mut examples = Vec::new();
     for b in 0..patterns.num_blocks() {
@@ -109,10 +128,17 @@ fn grade(args: &FsimArgs) -> Result<()> {
 
     // Faults: every equivalence class, so the uncollapsed account is exact in every mode.
     let universe = FaultUniverse::new(&circuit);
-    let mode: CollapseMode = args.collapse.into();
+    let mode = match (args.collapse, &transition) {
+        (CollapseArg::Dominance, Some(_)) => {
+            anyhow::bail!("--collapse dominance is for stuck-at faults; transition patterns take none or equivalence")
+        }
+        (CollapseArg::Equivalence, Some(_)) => CollapseMode::Transition,
+        (other, _) => other.into(),
+    };
     let collapsed = CollapsedFaults::new(&circuit, &universe, mode);
-    let result =
-        FaultSimulator::new(&circuit, &universe).run(patterns, collapsed.class_representatives());
+    let unrolled = transition.as_ref().map(|t| t.unrolled_universe(&circuit));
+    let result = FaultSimulator::new(sim_circuit, unrolled.as_ref().unwrap_or(&universe))
+        .run(patterns, collapsed.class_representatives());
     let per_class = &result.first_detection;
     let listed: Vec<Option<PatternId>> = (0..collapsed.num_classes())
         .filter(|&c| collapsed.is_listed(c))
@@ -124,6 +150,8 @@ fn grade(args: &FsimArgs) -> Result<()> {
         file: args.design.file.display().to_string(),
         patterns_file: args.patterns.display().to_string(),
         patterns: patterns.len(),
+        model: if transition.is_some() { "transition" } else { "stuck-at" },
+        launch: file.transition.as_ref().map(|t| t.launch),
         collapse: mode,
         faults: FaultCounts::from_detections(&listed),
         faults_uncollapsed: FaultCounts::from_detections(&uncollapsed),

@@ -1,4 +1,4 @@
-//! `atpg run`: generates stuck-at test patterns for a design.
+//! `atpg run`: generates stuck-at or transition test patterns for a design.
 //!
 //! Runs the flow of `atpg::flow` (random patterns, SAT-based test generation with dynamic
 //! compaction, a second pass for aborted faults, fill, static compaction, self-check) and writes
@@ -10,19 +10,20 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use atpg::flow::{self, Backend, Compaction, Fill, FlowOptions, FlowResult, Phase, Progress};
 use atpg::patterns::stil::{write_stil, StilOptions};
-use atpg::patterns::text::write_patterns;
+use atpg::patterns::text::{write_patterns, write_transition_patterns};
 use atpg::report::RunReport;
+use atpg::transition::Transition;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use super::output::{print_json, write_atomically};
-use super::DesignArgs;
+use super::{scan_chains, DesignArgs, LaunchArg, ModelArg};
 
-/// Generate stuck-at test patterns: every fault detected or proven untestable.
+/// Generate stuck-at or transition test patterns: every fault detected or proven untestable.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     #[command(flatten)]
@@ -71,13 +72,23 @@ pub struct RunArgs {
     /// At most this many random patterns before test generation (0: none).
     #[arg(long, default_value_t = FlowOptions::default().random_patterns)]
     random_patterns: usize,
+    /// The fault model.
+    #[arg(long, value_enum, default_value_t = ModelArg::StuckAt)]
+    model: ModelArg,
+    /// Transition faults: how frame 2 is launched. Launch-on-shift shifts along the chains of
+    /// `--scan-chains` (default: one chain in netlist order).
+    #[arg(long, value_enum, default_value_t = LaunchArg::Loc)]
+    launch: LaunchArg,
+    /// Transition faults: frame 2 applies new primary-input values (default: held from frame 1).
+    #[arg(long)]
+    pi_change: bool,
     /// Order and budget of the deterministic phase: `none` (list order), `scoap` (SCOAP
     /// testability, hardest first) or `model` (the learned ranker; see `atpg rank`).
     #[arg(long, value_enum, default_value_t = RankerArg::None)]
     ranker: RankerArg,
-    /// Model file for `--ranker model` (default: the model shipped with this build).
+    /// Ranker model file for `--ranker model` (default: the model shipped with this build).
     #[arg(long, value_name = "MODEL.json")]
-    model: Option<PathBuf>,
+    ranker_model: Option<PathBuf>,
 }
 
 /// `--ranker` values.
@@ -97,7 +108,7 @@ impl RankerArg {
         use atpg::rank::{Model, Ranker};
         anyhow::ensure!(
             model.is_none() || self == RankerArg::Model,
-            "--model is only used with --ranker model"
+            "--ranker-model is only used with --ranker model"
         );
         Ok(match self {
             RankerArg::None => Ranker::None,
@@ -153,6 +164,11 @@ struct Report<'a> {
     text_file: Option<String>,
     #[serde(flatten)]
     run: &'a RunReport,
+    /// Transition faults: the launch mode and whether frame 2 has new primary inputs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    launch: Option<netlist::Launch>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pi_change: Option<bool>,
     seconds_reading: f64,
 }
 
@@ -165,15 +181,12 @@ fn generate(args: &RunArgs) -> Result<()> {
     let start = Instant::now();
     let netlist = args.design.read()?;
     let circuit = netlist.levelize_with(&args.design.levelize_options())?;
-    let chains = match &args.scan_chains {
-        Some(path) => {
-            let chains = netlist::ScanChains::read_chain_file(path)?;
-            chains
-                .validate(&circuit)
-                .with_context(|| format!("checking the scan chains of {}", path.display()))?;
-            Some(chains)
+    let (chains, resolved) = scan_chains(&circuit, args.scan_chains.as_deref())?;
+    let transition = match args.model {
+        ModelArg::StuckAt => None,
+        ModelArg::Transition => {
+            Some(Transition::new(&circuit, args.launch.into(), args.pi_change, &resolved)?)
         }
-        None => None,
     };
     let seconds_reading = start.elapsed().as_secs_f64();
     let options = FlowOptions {
@@ -197,26 +210,38 @@ fn generate(args: &RunArgs) -> Result<()> {
             BackendArg::Cadical => Backend::Cadical,
             BackendArg::Varisat => Backend::Varisat,
         },
-        ranker: args.ranker.resolve(args.model.as_deref())?,
+        ranker: args.ranker.resolve(args.ranker_model.as_deref())?,
         ..FlowOptions::default()
     };
     let bar = Bar::new();
-    let result = flow::run(&circuit, &options, &bar)?;
+    let result = match &transition {
+        None => flow::run(&circuit, &options, &bar)?,
+        Some(t) => flow::run_with(t.circuit(), t.target(&circuit, Instant::now()), &options, &bar)?,
+    };
     bar.clear();
 
+    // Transition patterns: frame 1's inputs, and frame 2's fields.
+    let split = transition.as_ref().map(|t| t.split(&result.patterns));
+    let inputs = split.as_ref().map_or(&result.patterns, |(frame1, _)| frame1);
+    let fields = split.as_ref().map(|(_, fields)| fields);
     if let Some(path) = &args.stil {
         let options = StilOptions {
             design: circuit.name(),
-            chains: chains.as_ref(),
+            chains: args.scan_chains.as_ref().map(|_| &chains),
             annotations: header(&result).into_iter().map(|(k, v)| format!("{k}: {v}")).collect(),
             date: None,
+            transition: fields,
         };
-        let text = write_stil(&circuit, &result.patterns, &result.responses, &options)?;
+        let text = write_stil(&circuit, inputs, &result.responses, &options)?;
         write_atomically(path, text.as_bytes())?;
     }
     if let Some(path) = &args.text {
         let header = header(&result);
-        let text = write_patterns(&circuit, &result.patterns, Some(&result.responses), &header);
+        let responses = Some(&result.responses);
+        let text = match fields {
+            None => write_patterns(&circuit, inputs, responses, &header),
+            Some(fields) => write_transition_patterns(&circuit, inputs, fields, responses, &header),
+        };
         write_atomically(path, text.as_bytes())?;
     }
     let report = Report {
@@ -224,6 +249,8 @@ fn generate(args: &RunArgs) -> Result<()> {
         stil_file: args.stil.as_ref().map(|p| p.display().to_string()),
         text_file: args.text.as_ref().map(|p| p.display().to_string()),
         run: &result.report,
+        launch: transition.as_ref().map(|t| t.frames().launch()),
+        pi_change: transition.as_ref().map(|t| t.frames().pi_change()),
         seconds_reading,
     };
     if let Some(path) = &args.report {

@@ -55,6 +55,11 @@ pub fn run(args: &TestbenchArgs) -> Result<()> {
     }
     let circuit = netlist.levelize_with(&args.design.levelize_options())?;
     let patterns = read_patterns(&args.patterns, &circuit)?;
+    anyhow::ensure!(
+        patterns.transition.is_none(),
+        "{} holds transition patterns (a `launch:` header): the testbench replays stuck-at patterns only",
+        args.patterns.display()
+    );
     let format = args.design.format.or_else(|| Format::from_path(&args.design.file));
     let embedded = args.embed_netlist || format == Some(Format::Bench);
     let options = TestbenchOptions {

@@ -40,6 +40,12 @@ pub enum CollapseMode {
     Equivalence,
     /// Equivalence, then dominated classes' dominating faults dropped.
     Dominance,
+    /// Equivalence of transition faults (fault `2s` slow-to-rise, `2s + 1` slow-to-fall, see
+    /// [`FaultUniverse::two_frame`]): only through cells whose output is a function of one
+    /// input net (buffers and inverters), plus the single-sink rule. A slow-to-rise fault on an
+    /// AND input needs that input at 0 in frame 1, while the output's needs only some input at
+    /// 0: the stuck-at rules for controlling values do not carry over.
+    Transition,
 }
 
 impl std::fmt::Display for CollapseMode {
@@ -48,6 +54,7 @@ impl std::fmt::Display for CollapseMode {
             CollapseMode::None => "none",
             CollapseMode::Equivalence => "equivalence",
             CollapseMode::Dominance => "dominance",
+            CollapseMode::Transition => "transition",
         })
     }
 }
@@ -250,6 +257,10 @@ impl CollapsedFaults {
                 let truth = (view.inputs.len() <= VARIABLES.len()
                     && !view.gates.iter().any(|&g| circuit.kind(g) == GateKind::ConstX))
                 .then(|| view.evaluate(circuit, &mut scratch2, |k| VARIABLES[k], None));
+                // Transition faults: only a single-input function passes a transition on as one.
+                if mode == CollapseMode::Transition && view.inputs.len() != 1 {
+                    return;
+                }
                 for &(site, forcing) in &view.pins {
                     for kind in [FaultKind::StuckAt0, FaultKind::StuckAt1] {
                         let stuck = kind.stuck_value();

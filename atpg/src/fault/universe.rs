@@ -25,7 +25,7 @@
 
 use std::collections::HashMap;
 
-use netlist::{Circuit, InstanceId, NodeId, PinDirection};
+use netlist::{Circuit, InstanceId, NodeId, PinDirection, TwoFrame};
 
 use super::site::{Injection, Read, Site, SiteKind};
 use super::{FaultId, FaultKind, SiteId};
@@ -49,6 +49,12 @@ pub struct FaultUniverse {
     cell_pin_site: HashMap<(u32, u32), u32>,
     /// Instance input pins that share a net with another input pin of the same instance.
     shared_cell_pins: usize,
+    /// Per site, the node whose good value must equal a fault's stuck value for the fault to
+    /// count as detected (empty: no such condition). See [`FaultUniverse::two_frame`].
+    activation: Vec<NodeId>,
+    /// Per site of a two-frame universe, whether its net holds the same value in both frames
+    /// ([`TwoFrame::frame_invariant`]).
+    invariant: Vec<bool>,
 }
 
 /// A sink found while scanning the circuit, before it becomes a site.
@@ -200,6 +206,8 @@ impl FaultUniverse {
             pin_offsets,
             cell_pin_site: HashMap::new(),
             shared_cell_pins,
+            activation: Vec::new(),
+            invariant: Vec::new(),
         };
         let mut next = 0;
         for node in circuit.nodes() {
@@ -254,6 +262,96 @@ impl FaultUniverse {
             }
         };
         self.sites.push(Site { net, kind, reads_start, reads_end });
+    }
+
+    /// The transition-fault universe of `circuit` (the circuit this universe was built from),
+    /// laid over its two-frame unrolling `frames` (made by [`Circuit::two_frame`]).
+    ///
+    /// Sites, ids and names stay those of this universe; each site is moved onto its frame-2
+    /// copy, and its frame-1 copy becomes the site's activation node
+    /// ([`FaultUniverse::activation`]). Fault `2s` (stuck-at-0 in frame 2, with the frame-1 value
+    /// 0) is the slow-to-rise fault of site `s`, fault `2s + 1` the slow-to-fall one: a
+    /// transition fault is detected when frame 1 sets the initial value and frame 2 detects the
+    /// corresponding stuck-at fault. A flip-flop data-pin site becomes a branch on the unrolled
+    /// circuit's output for that flip-flop (the unrolled circuit has no flip-flops).
+    pub fn two_frame(&self, circuit: &Circuit, frames: &TwoFrame) -> FaultUniverse {
+        let unrolled = frames.circuit();
+        let n = unrolled.num_nodes();
+        let num_po = circuit.num_primary_outputs();
+        let map_read = |read: &Read| match *read {
+            Read::Pin { gate, pin } => Read::Pin { gate: frames.frame2(gate), pin },
+            Read::Output(j) => Read::Output(j),
+        };
+        let sites = self
+            .sites
+            .iter()
+            .map(|s| Site {
+                net: frames.frame2(s.net),
+                kind: match s.kind {
+                    SiteKind::GateInput { gate, pin } => {
+                        SiteKind::GateInput { gate: frames.frame2(gate), pin }
+                    }
+                    SiteKind::FlopData { flop } => {
+                        SiteKind::PrimaryOutput { output: (num_po + flop as usize) as u32 }
+                    }
+                    other => other,
+                },
+                ..*s
+            })
+            .collect();
+        let mut stem_site = vec![NONE; n];
+        let mut sink_count = vec![0; n];
+        for (node, (&stem, &sinks)) in self.stem_site.iter().zip(&self.sink_count).enumerate() {
+            let copy = frames.frame2(NodeId(node as u32)).index();
+            stem_site[copy] = stem;
+            sink_count[copy] = sinks;
+        }
+        let mut pin_offsets = Vec::with_capacity(n + 1);
+        pin_offsets.push(0u32);
+        for node in unrolled.nodes() {
+            pin_offsets.push(pin_offsets[node.index()] + unrolled.fanin(node).len() as u32);
+        }
+        let mut pin_site = vec![NONE; *pin_offsets.last().unwrap_or(&0) as usize];
+        for node in 0..self.stem_site.len() {
+            let (from, to) = (self.pin_offsets[node], self.pin_offsets[node + 1]);
+            let copy = pin_offsets[frames.frame2(NodeId(node as u32)).index()];
+            for (k, at) in (from..to).enumerate() {
+                pin_site[copy as usize + k] = self.pin_site[at as usize];
+            }
+        }
+        FaultUniverse {
+            sites,
+            reads: self.reads.iter().map(map_read).collect(),
+            stem_site,
+            sink_count,
+            pin_site,
+            pin_offsets,
+            cell_pin_site: self.cell_pin_site.clone(),
+            shared_cell_pins: self.shared_cell_pins,
+            activation: self.sites.iter().map(|s| frames.frame1(s.net)).collect(),
+            invariant: self.sites.iter().map(|s| frames.frame_invariant(s.net)).collect(),
+        }
+    }
+
+    /// The node whose good value must equal a fault's stuck value for a fault at `site` to be
+    /// detected (the site's frame-1 copy in a [`FaultUniverse::two_frame`] universe); `None` in a
+    /// stuck-at universe.
+    #[inline]
+    pub fn activation(&self, site: SiteId) -> Option<NodeId> {
+        self.activation.get(site.index()).copied()
+    }
+
+    /// Whether a two-frame universe's site holds the same value in both frames, so that the
+    /// activation condition and the fault's excitation exclude each other: both its faults are
+    /// untestable. Always `false` in a stuck-at universe.
+    #[inline]
+    pub fn frame_invariant(&self, site: SiteId) -> bool {
+        self.invariant.get(site.index()).copied().unwrap_or(false)
+    }
+
+    /// Whether faults carry an activation condition ([`FaultUniverse::activation`]).
+    pub fn has_activation(&self) -> bool {
+        !self.activation.is_empty()
     }
 
     /// Number of faults (twice the number of sites).

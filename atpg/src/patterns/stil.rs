@@ -39,6 +39,34 @@
 //! value for it is applied, and since the circuit simulated to get the expected values includes
 //! the scan multiplexers, the expected values stay right for either value).
 //!
+//! # Transition patterns
+//!
+//! With [`StilOptions::transition`], each pattern tests transition faults over two functional
+//! clock cycles; `inputs` then holds frame 1's values (primary inputs and scan load) and
+//! `expected` what is observed after frame 2. Launch-on-capture adds a procedure `launch`
+//! (frame 1's primary inputs, one clock pulse, scan enable 0, nothing strobed):
+//!
+//! ```text
+//! Call "load_unload" { ... }
+//! Call "launch" { "_pi" = <frame-1 primary inputs>; }
+//! Call "capture" { "_pi" = <frame-2 primary inputs>; "_po" = <expected>; }
+//! ```
+//!
+//! Launch-on-shift adds `launch_shift`, the last shift cycle as the launch (frame 1's primary
+//! inputs, one bit on every scan-in, one clock pulse with scan enable 1, nothing strobed), so
+//! the scan enable must fall at speed before `capture`:
+//!
+//! ```text
+//! Call "load_unload" { ... }
+//! Call "launch_shift" { "_pi" = <frame-1 primary inputs>; "scan_in_1" = <bit>; ... }
+//! Call "capture" { "_pi" = <frame-2 primary inputs>; "_po" = <expected>; }
+//! ```
+//!
+//! The unload after `capture` compares what frame 2 captured. A combinational design gets two
+//! vectors per pattern: frame 1's inputs, then frame 2's inputs with the expected outputs.
+//! Cycle timing stays that of the single waveform table; running the launch and capture cycles
+//! at speed is the tester program's business.
+//!
 //! # Shift order
 //!
 //! A chain's cells are listed from scan-in to scan-out (the chain file's `cells`, and `ScanCells`
@@ -88,8 +116,9 @@ use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use netlist::chains::{ChainError, ScanChains};
-use netlist::{Circuit, NodeId};
+use netlist::{Circuit, Launch, NodeId};
 
+use super::text::TransitionFields;
 use super::{Logic, PatternId, PatternSet};
 
 /// The waveform table every vector uses.
@@ -109,6 +138,9 @@ pub struct StilOptions<'a> {
     pub annotations: Vec<String>,
     /// The header's date; `None` for the current time (UTC), formatted by [`stil_date`].
     pub date: Option<String>,
+    /// Transition patterns: the launch mode and frame 2's values (see "Transition patterns"
+    /// in the module documentation); `None` for stuck-at patterns.
+    pub transition: Option<&'a TransitionFields>,
 }
 
 /// Why patterns cannot be written as STIL.
@@ -164,6 +196,9 @@ pub enum StilError {
     /// The circuit has no inputs, outputs or flip-flops: there is nothing to test.
     #[error("the circuit has no inputs, outputs or flip-flops: nothing to test")]
     NothingToTest,
+    /// Transition patterns whose frame-2 values do not fit the circuit and chains.
+    #[error("transition patterns: {0}")]
+    Transition(String),
 }
 
 /// Writes `inputs` with `expected` responses as a STIL program for `circuit`.
@@ -198,13 +233,53 @@ pub fn write_stil(
         None => Cow::Owned(ScanChains::one_chain(circuit)),
     };
     let cells = chains.validate(circuit)?;
+    if let Some(t) = options.transition {
+        check_transition(circuit, t, &cells, inputs.len())?;
+    }
     let design = Design::new(circuit, &chains, cells)?;
     if design.signals.is_empty() {
         return Err(StilError::NothingToTest);
     }
-    let mut writer = Writer { design: &design, circuit, inputs, expected, out: String::new() };
+    let mut writer = Writer {
+        design: &design,
+        circuit,
+        inputs,
+        expected,
+        transition: options.transition,
+        out: String::new(),
+    };
     writer.write(options)?;
     Ok(writer.out)
+}
+
+/// Checks transition fields against the circuit, its chains and the pattern count.
+fn check_transition(
+    circuit: &Circuit,
+    t: &TransitionFields,
+    chains: &[Vec<usize>],
+    patterns: usize,
+) -> Result<(), StilError> {
+    let los = t.launch == Launch::Los;
+    if los && circuit.scan_cells().is_empty() {
+        return Err(StilError::Transition(
+            "launch-on-shift needs flip-flops in scan chains; the circuit has none".into(),
+        ));
+    }
+    if los && t.chains != chains {
+        return Err(StilError::Transition(
+            "the patterns were made for launch-on-shift along other scan chains than the STIL              file's"
+                .into(),
+        ));
+    }
+    let width = circuit.num_primary_inputs() + if los { chains.len() } else { 0 };
+    if t.frame2.width() != width || t.frame2.len() != patterns {
+        return Err(StilError::Transition(format!(
+            "frame 2 holds {} vectors of {} values; expected {patterns} of {width}",
+            t.frame2.len(),
+            t.frame2.width()
+        )));
+    }
+    Ok(())
 }
 
 /// The current time as a STIL header date, see [`stil_date`].
@@ -588,6 +663,7 @@ struct Writer<'a> {
     circuit: &'a Circuit,
     inputs: &'a PatternSet,
     expected: &'a PatternSet,
+    transition: Option<&'a TransitionFields>,
     out: String,
 }
 
@@ -828,6 +904,33 @@ impl Writer<'_> {
         capture.push_str(&self.assign_all(&enables, '0'));
         self.line(2, &format!("V {{ {capture}}}"));
         self.line(1, "}");
+        if let Some(launch) = self.transition.map(|t| t.launch) {
+            // Launch-on-capture: frame 1's primary inputs, one functional clock pulse, nothing
+            // strobed. Launch-on-shift: the last shift, so also one more scan-in bit per chain,
+            // with scan enable still 1.
+            let name = match launch {
+                Launch::Loc => "launch",
+                Launch::Los => "launch_shift",
+            };
+            self.line(1, &format!("\"{name}\" {{"));
+            self.line(2, &format!("W \"{WAVEFORM_TABLE}\";"));
+            let mut body = String::new();
+            if let Some(group) = &design.pi_group {
+                let _ = write!(body, "\"{group}\" = {}; ", parameters(design.num_primary_inputs));
+            }
+            if launch == Launch::Los {
+                for chain in &design.chains {
+                    let _ = write!(body, "{} = #; ", self.quoted(chain.scan_in));
+                }
+            }
+            body.push_str(&self.assign_all(&design.clocks, 'P'));
+            match launch {
+                Launch::Loc => body.push_str(&self.assign_all(&enables, '0')),
+                Launch::Los => body.push_str(&self.assign_all(&design.scan_enables, '1')),
+            }
+            self.line(2, &format!("V {{ {body}}}"));
+            self.line(1, "}");
+        }
         self.line(0, "}");
         self.line(0, "");
     }
@@ -943,7 +1046,11 @@ impl Writer<'_> {
             self.line(1, &format!("Ann {{* pattern {} *}}", p.0));
             let previous = p.0.checked_sub(1).map(PatternId);
             self.load_unload(Some(p), previous);
-            let pis = self.primary_inputs(p);
+            self.launch(p);
+            let pis = match self.transition {
+                Some(t) => self.frame2_primary_inputs(t, p),
+                None => self.primary_inputs(p),
+            };
             let pos = self.primary_outputs(p)?;
             if pis.is_empty() && pos.is_empty() {
                 self.line(1, "Call \"capture\";");
@@ -967,12 +1074,54 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// Frame 2's primary input values of transition pattern `p`.
+    fn frame2_primary_inputs(&self, t: &TransitionFields, p: PatternId) -> String {
+        (0..self.design.num_primary_inputs).map(|i| force(t.frame2.get(p, i))).collect()
+    }
+
+    /// The launch of transition pattern `p` (nothing for stuck-at patterns).
+    fn launch(&mut self, p: PatternId) {
+        let Some(t) = self.transition else { return };
+        let design = self.design;
+        let pis = self.primary_inputs(p);
+        match t.launch {
+            Launch::Loc => self.line(1, "Call \"launch\" {"),
+            Launch::Los => self.line(1, "Call \"launch_shift\" {"),
+        }
+        if let Some(group) = &design.pi_group {
+            self.assignment(2, &format!("\"{group}\""), &pis);
+        }
+        if t.launch == Launch::Los {
+            for (c, chain) in design.chains.iter().enumerate() {
+                let bit = force(t.frame2.get(p, design.num_primary_inputs + c)).to_string();
+                self.assignment(2, &self.quoted(chain.scan_in), &bit);
+            }
+        }
+        self.line(1, "}");
+    }
+
     fn combinational_patterns(&mut self) -> Result<(), StilError> {
         self.line(0, "Pattern \"_pattern_\" {");
         self.line(1, &format!("W \"{WAVEFORM_TABLE}\";"));
         let design = self.design;
         for p in (0..self.inputs.len()).map(|p| PatternId(p as u32)) {
             self.line(1, &format!("Ann {{* pattern {} *}}", p.0));
+            if let (Some(t), Some(group)) = (self.transition, &design.pi_group) {
+                // Frame 1 sets the initial values; the next vector launches and is compared.
+                let pis = self.primary_inputs(p);
+                self.line(1, "V {");
+                self.assignment(2, &format!("\"{group}\""), &pis);
+                self.line(1, "}");
+                let pis = self.frame2_primary_inputs(t, p);
+                self.line(1, "V {");
+                self.assignment(2, &format!("\"{group}\""), &pis);
+                if let Some(group) = &design.po_group {
+                    let pos = self.primary_outputs(p)?;
+                    self.assignment(2, &format!("\"{group}\""), &pos);
+                }
+                self.line(1, "}");
+                continue;
+            }
             self.line(1, "V {");
             if let Some(group) = &design.pi_group {
                 let pis = self.primary_inputs(p);
@@ -1008,6 +1157,7 @@ mod tests {
             chains,
             annotations: vec!["2 patterns".to_string()],
             date: Some("Thu Feb 29 12:34:56 2024".to_string()),
+            transition: None,
         }
     }
 

@@ -29,11 +29,30 @@
 //!   `outputs:`). Values are `0`, `1` and `X` (or `x`), unknown; an `X` in the expected outputs
 //!   means "not compared". A field for an empty list is written `-`.
 //!
+//! Transition patterns (two frames, see [`netlist::unroll`]) add header lines and a field:
+//!
+//! ```text
+//! launch: los
+//! chain: q1 q2 q3
+//! inputs: a b q1 q2 q3
+//! outputs: y d1 d2 d3
+//! 01101 101 1X01
+//! ```
+//!
+//! - `launch: loc` (launch-on-capture) or `launch: los` (launch-on-shift), at most once; its
+//!   presence makes the file a transition pattern file.
+//! - For `los`, one `chain:` line per scan chain: the outputs of its flip-flops (names from the
+//!   `inputs:` list) from scan-in to scan-out; together the chains hold every flip-flop once.
+//! - Each pattern line has three fields: frame 1's inputs (as `inputs:` lists them: primary
+//!   inputs and the scan load), frame 2's primary inputs (equal to frame 1's when they are
+//!   held), followed for `los` by one scan-in bit per chain in `chain:` order, and the expected
+//!   outputs after frame 2 (primary outputs and captured flip-flop data, as `outputs:` lists).
+//!
 //! Every problem is reported as a [`ParseError`] naming the file, line and column.
 
 use std::path::Path;
 
-use netlist::{Circuit, NodeId, ParseError, SourcePos};
+use netlist::{Circuit, Launch, NodeId, ParseError, SourcePos};
 
 use super::{Logic, PatternSet};
 
@@ -65,6 +84,21 @@ pub struct PatternFile {
     pub header: Vec<(String, String)>,
     /// The line number of each pattern, for messages about it.
     pub lines: Vec<u32>,
+    /// For transition pattern files (a `launch:` header), the launch mode, chains and frame-2
+    /// values.
+    pub transition: Option<TransitionFields>,
+}
+
+/// What a transition pattern file adds to a stuck-at one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransitionFields {
+    /// The launch mode of the `launch:` line.
+    pub launch: Launch,
+    /// For launch-on-shift, each chain's flip-flops as indices into
+    /// [`netlist::Circuit::scan_cells`], scan-in first (from the `chain:` lines).
+    pub chains: Vec<Vec<usize>>,
+    /// Per pattern, frame 2's primary inputs, then (launch-on-shift) one scan-in bit per chain.
+    pub frame2: PatternSet,
 }
 
 /// Reads a pattern file for `circuit`.
@@ -233,6 +267,11 @@ pub fn parse_patterns(
     let mut first_pattern_line = None::<u32>;
     let mut in_values = Vec::with_capacity(input_names.len());
     let mut out_values = Vec::with_capacity(output_names.len());
+    let mut launch: Option<(Launch, u32)> = None;
+    let mut chain_lines: Vec<(u32, Vec<usize>)> = Vec::new();
+    let mut frame2 = PatternSet::new(0);
+    let mut frame2_values = Vec::new();
+    let mut frame2_width = None::<usize>;
     for (index, raw) in text.split('\n').enumerate() {
         let line = raw.strip_suffix('\r').unwrap_or(raw);
         let cursor = LineCursor { file, line, number: index as u32 + 1 };
@@ -252,6 +291,32 @@ pub fn parse_patterns(
             let side = match key {
                 "inputs" => Side::Inputs,
                 "outputs" => Side::Outputs,
+                "launch" => {
+                    if let Some((_, previous)) = launch {
+                        return Err(cursor.error(
+                            first_offset,
+                            format!("second `launch:` line (the first is line {previous})"),
+                        ));
+                    }
+                    let value = line[value_start..].trim();
+                    let mode = match value {
+                        "loc" => Launch::Loc,
+                        "los" => Launch::Los,
+                        _ => {
+                            let at = value_start + line[value_start..].find(value).unwrap_or(0);
+                            return Err(cursor.error(
+                                at,
+                                format!("unknown launch mode `{value}`: expected loc or los"),
+                            ));
+                        }
+                    };
+                    launch = Some((mode, cursor.number));
+                    continue;
+                }
+                "chain" => {
+                    chain_lines.push((cursor.number, chain_cells(&cursor, value_start, circuit)?));
+                    continue;
+                }
                 _ => {
                     header.push((key.to_string(), line[value_start..].trim().to_string()));
                     continue;
@@ -288,24 +353,50 @@ pub fn parse_patterns(
                 ));
             }
         }
+        if first_pattern_line.is_none() {
+            if let Some((mode, _)) = launch {
+                frame2_width = Some(
+                    circuit.num_primary_inputs()
+                        + if mode == Launch::Los { chain_lines.len() } else { 0 },
+                );
+                frame2 = PatternSet::new(frame2_width.unwrap_or(0));
+                check_chains(file, circuit, mode, launch.map_or(1, |l| l.1), &chain_lines)?;
+            } else if let Some((number, _)) = chain_lines.first() {
+                let at = SourcePos { line: *number, column: 1 };
+                return Err(ParseError::at(file, at, "`chain:` line without a `launch: los` line"));
+            }
+        }
         first_pattern_line.get_or_insert(cursor.number);
-        let mut fields = words(line);
-        let (in_offset, in_field) = fields.next().expect("the line has a first word");
-        let Some((out_offset, out_field)) = fields.next() else {
-            return Err(cursor.error(
-                line.len(),
-                format!(
-                    "expected two fields, {} input values then {} expected output values",
-                    input_names.len(),
-                    output_names.len()
-                ),
-            ));
+        let fields: Vec<(usize, &str)> = words(line).collect();
+        let layout = match frame2_width {
+            Some(w) => format!(
+                "three fields, {} frame-1 input values, {w} frame-2 input values, then {} expected output values",
+                input_names.len(),
+                output_names.len()
+            ),
+            None => format!(
+                "two fields, {} input values then {} expected output values",
+                input_names.len(),
+                output_names.len()
+            ),
         };
-        if let Some((extra, _)) = fields.next() {
-            return Err(cursor.error(
-                extra,
-                "unexpected third field: a pattern line holds the input values, a blank, then the expected output values",
-            ));
+        let wanted = if frame2_width.is_some() { 3 } else { 2 };
+        if fields.len() < wanted {
+            return Err(cursor.error(line.len(), format!("expected {layout}")));
+        }
+        if let Some(&(extra, _)) = fields.get(wanted) {
+            let message = match frame2_width {
+                None => "unexpected third field: a pattern line holds the input values, a blank, then the expected output values".to_string(),
+                Some(_) => format!("unexpected fourth field: expected {layout}"),
+            };
+            return Err(cursor.error(extra, message));
+        }
+        let (in_offset, in_field) = fields[0];
+        let (out_offset, out_field) = fields[wanted - 1];
+        if let Some(width) = frame2_width {
+            let (offset, field) = fields[1];
+            parse_field(&cursor, offset, field, width, "frame-2 input", &mut frame2_values)?;
+            frame2.push(&frame2_values);
         }
         parse_field(&cursor, in_offset, in_field, input_names.len(), "input", &mut in_values)?;
         parse_field(&cursor, out_offset, out_field, output_names.len(), "output", &mut out_values)?;
@@ -326,7 +417,93 @@ pub fn parse_patterns(
             ));
         }
     }
-    Ok(PatternFile { inputs, expected, header, lines })
+    if first_pattern_line.is_none() {
+        if let Some((mode, number)) = launch {
+            frame2 = PatternSet::new(
+                circuit.num_primary_inputs()
+                    + if mode == Launch::Los { chain_lines.len() } else { 0 },
+            );
+            check_chains(file, circuit, mode, number, &chain_lines)?;
+        }
+    }
+    let transition = launch.map(|(launch, _)| TransitionFields {
+        launch,
+        chains: chain_lines.into_iter().map(|(_, cells)| cells).collect(),
+        frame2,
+    });
+    Ok(PatternFile { inputs, expected, header, lines, transition })
+}
+
+/// The flip-flops a `chain:` line lists, by their outputs' names.
+fn chain_cells(
+    cursor: &LineCursor<'_>,
+    value_start: usize,
+    circuit: &Circuit,
+) -> Result<Vec<usize>, ParseError> {
+    let mut cells = Vec::new();
+    for (offset, name) in words(&cursor.line[value_start..]) {
+        let Some(k) = circuit.scan_cells().iter().position(|c| circuit.node_name(c.q) == name)
+        else {
+            return Err(cursor.error(
+                value_start + offset,
+                format!("`{name}` is not the output of a flip-flop of the netlist"),
+            ));
+        };
+        cells.push(k);
+    }
+    if cells.is_empty() {
+        return Err(cursor.error(cursor.line.len(), "empty `chain:` line"));
+    }
+    Ok(cells)
+}
+
+/// Checks the `chain:` lines against the launch mode: launch-on-shift needs every flip-flop in
+/// exactly one chain, launch-on-capture no chains.
+fn check_chains(
+    file: &str,
+    circuit: &Circuit,
+    launch: Launch,
+    launch_line: u32,
+    chains: &[(u32, Vec<usize>)],
+) -> Result<(), ParseError> {
+    let at = |line: u32| SourcePos { line, column: 1 };
+    if launch == Launch::Loc {
+        return match chains.first() {
+            Some((line, _)) => Err(ParseError::at(
+                file,
+                at(*line),
+                "`chain:` lines belong to launch-on-shift files (`launch: los`)",
+            )),
+            None => Ok(()),
+        };
+    }
+    let mut owner: Vec<Option<u32>> = vec![None; circuit.scan_cells().len()];
+    for (line, cells) in chains {
+        for &k in cells {
+            if let Some(first) = owner[k] {
+                return Err(ParseError::at(
+                    file,
+                    at(*line),
+                    format!(
+                        "flip-flop output `{}` is in two chains (first on line {first})",
+                        circuit.node_name(circuit.scan_cells()[k].q)
+                    ),
+                ));
+            }
+            owner[k] = Some(*line);
+        }
+    }
+    if let Some(k) = owner.iter().position(Option::is_none) {
+        return Err(ParseError::at(
+            file,
+            at(launch_line),
+            format!(
+                "launch-on-shift needs every flip-flop in a `chain:` line: `{}` is in none",
+                circuit.node_name(circuit.scan_cells()[k].q)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Writes patterns in the text format. `expected`, when given, must have as many vectors as
@@ -337,6 +514,28 @@ pub fn write_patterns(
     expected: Option<&PatternSet>,
     header: &[(String, String)],
 ) -> String {
+    write_file(circuit, inputs, None, expected, header)
+}
+
+/// Writes transition patterns in the text format (see the module documentation): `inputs`
+/// holds frame 1's inputs, `transition` the launch mode, the chains and frame 2's fields.
+pub fn write_transition_patterns(
+    circuit: &Circuit,
+    inputs: &PatternSet,
+    transition: &TransitionFields,
+    expected: Option<&PatternSet>,
+    header: &[(String, String)],
+) -> String {
+    write_file(circuit, inputs, Some(transition), expected, header)
+}
+
+fn write_file(
+    circuit: &Circuit,
+    inputs: &PatternSet,
+    transition: Option<&TransitionFields>,
+    expected: Option<&PatternSet>,
+    header: &[(String, String)],
+) -> String {
     let mut text = String::new();
     for (key, value) in header {
         text.push_str(&format!("{key}: {value}\n"));
@@ -344,6 +543,15 @@ pub fn write_patterns(
     let list = |nodes: &mut dyn Iterator<Item = NodeId>| {
         nodes.map(|n| circuit.node_name(n)).collect::<Vec<_>>().join(" ")
     };
+    if let Some(t) = transition {
+        text.push_str(&format!("launch: {}\n", t.launch));
+        if t.launch == Launch::Los {
+            for chain in &t.chains {
+                let cells = &mut chain.iter().map(|&k| circuit.scan_cells()[k].q);
+                text.push_str(&format!("chain: {}\n", list(cells)));
+            }
+        }
+    }
     text.push_str(&format!("inputs: {}\n", list(&mut circuit.inputs())));
     text.push_str(&format!("outputs: {}\n", list(&mut circuit.outputs().iter().copied())));
     let width_out = circuit.outputs().len();
@@ -352,6 +560,11 @@ pub fn write_patterns(
         let ins = inputs.vector_string(id);
         text.push_str(if ins.is_empty() { "-" } else { &ins });
         text.push(' ');
+        if let Some(t) = transition {
+            let second = t.frame2.vector_string(id);
+            text.push_str(if second.is_empty() { "-" } else { &second });
+            text.push(' ');
+        }
         let outs = match expected {
             Some(e) => e.vector_string(id),
             None => "X".repeat(width_out),

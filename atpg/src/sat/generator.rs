@@ -106,7 +106,8 @@ pub enum SatError {
 
 /// What one solver call for a fault found.
 enum Attempt {
-    /// No output is reachable from the site: untestable without search.
+    /// No output is reachable from the site, or (transition faults) the site holds the same
+    /// value in both frames: untestable without search.
     Structural,
     /// No test (under the assumptions given).
     Unsat,
@@ -257,7 +258,8 @@ impl MiterBuilder {
     }
 
     /// Encodes the miter of `fault`, whose cone the last [`MiterBuilder::prepare`] found, into
-    /// `sink`. `good` must hold the good signal of every cone node and of every fanin of one.
+    /// `sink`. `good` must hold the good signal of every cone node and of every fanin of one,
+    /// and of the site's activation node if it has one ([`FaultUniverse::activation`]).
     pub fn encode_prepared(
         &mut self,
         sink: &mut impl ClauseSink,
@@ -345,6 +347,10 @@ impl MiterBuilder {
         sink.add_clause(&self.clause);
         // Activation, and the difference over the reachable outputs.
         sink.add_clause(&[good[site.net.index()].is(!stuck)]);
+        if let Some(initial) = universe.activation(fault.site()) {
+            // A transition fault: frame 1 holds the stuck value at the site.
+            sink.add_clause(&[good[initial.index()].is(stuck)]);
+        }
         self.clause.clear();
         self.clause.extend(output_differs.iter().map(|&(_, d)| d));
         sink.add_clause(&self.clause);
@@ -646,13 +652,17 @@ impl<'a, B: SatBackend> TestGenerator<'a, B> {
         if fault.site().index() >= self.universe.num_sites() {
             return Err(SatError::UnknownFault(fault.0));
         }
-        if !self.miters.prepare(self.circuit, self.universe, fault) {
+        if self.universe.frame_invariant(fault.site())
+            || !self.miters.prepare(self.circuit, self.universe, fault)
+        {
             return Ok(Attempt::Structural);
         }
         // The instance: the good fanin cone of the fault's cone (and of the site, which a
         // primary-output branch reads directly).
         let site = self.universe.site(fault.site()).net;
-        self.good.search(self.circuit, self.miters.cone().iter().copied().chain([site]));
+        let initial = self.universe.activation(fault.site());
+        self.good
+            .search(self.circuit, self.miters.cone().iter().copied().chain([site]).chain(initial));
         // A running average of instance sizes, so that one small instance after large ones
         // does not throw the solver away.
         let wanted = self.good.instance.len() as f64;

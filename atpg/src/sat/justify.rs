@@ -263,6 +263,9 @@ impl Justifier {
         let injection = universe.injection(fault.site());
         let stuck = Word3::constant(fault.kind().stuck_value());
         self.simulate_good(circuit, cube, instance);
+        if universe.activation(fault.site()).is_some_and(|a| self.good[a.index()] != stuck) {
+            return false;
+        }
         let output_reads = self.simulate_faulty(circuit, injection, stuck);
         circuit.outputs().iter().enumerate().any(|(j, &o)| {
             let faulty = if output_reads.contains(&(j as u32)) {
@@ -290,6 +293,10 @@ impl Justifier {
         let injection = universe.injection(fault.site());
         let stuck = Word3::constant(fault.kind().stuck_value());
         self.simulate_good(circuit, vector, instance);
+        let initial = universe.activation(fault.site());
+        if initial.is_some_and(|a| self.good[a.index()] != stuck) {
+            return None;
+        }
         let output_reads = self.simulate_faulty(circuit, injection, stuck);
 
         // The outputs where the fault is seen, lowest level first; the few lowest are tried and
@@ -310,7 +317,7 @@ impl Justifier {
         seen.sort_unstable();
         let mut best: Option<(usize, Vec<Logic>)> = None;
         for &(_, j) in seen.iter().take(OBSERVATIONS_TRIED) {
-            let cube = self.walk(circuit, injection, stuck, &output_reads, j);
+            let cube = self.walk(circuit, injection, stuck, &output_reads, j, initial);
             let cost = cube
                 .iter()
                 .enumerate()
@@ -323,7 +330,8 @@ impl Justifier {
         best.map(|(_, cube)| cube)
     }
 
-    /// The backward walk from output entry `j`: the inputs that keep the fault seen there.
+    /// The backward walk from output entry `j`: the inputs that keep the fault seen there (and
+    /// keep `initial`, a transition fault's activation node, at its value).
     fn walk(
         &mut self,
         circuit: &Circuit,
@@ -331,9 +339,14 @@ impl Justifier {
         stuck: Word3,
         output_reads: &[u32],
         j: usize,
+        initial: Option<NodeId>,
     ) -> Vec<Logic> {
         let observed = circuit.outputs()[j];
         self.require(observed, GOOD);
+        if let Some(initial) = initial {
+            // A transition fault's frame-1 value is part of the test.
+            self.require(initial, GOOD);
+        }
         if !output_reads.contains(&(j as u32)) {
             self.require(observed, FAULTY);
         }

@@ -375,9 +375,16 @@ impl<'a, B: SatBackend> Sweeper<'a, B> {
     /// Sweeps `fault`: [`SweepOutcome::Untestable`] when proven, a re-simulated cube when found,
     /// [`SweepOutcome::Unknown`] when the budgets ran out. A cube that does not detect its fault
     /// in simulation is a bug and comes back as [`SatError::SimulationMismatch`].
+    ///
+    /// Faults with an activation condition (transition faults,
+    /// [`FaultUniverse::activation`]) are not swept: the answer is always
+    /// [`SweepOutcome::Unknown`].
     pub fn sweep_fault(&mut self, fault: FaultId) -> Result<SweepOutcome, SatError> {
         if fault.site().index() >= self.universe.num_sites() {
             return Err(SatError::UnknownFault(fault.0));
+        }
+        if self.universe.activation(fault.site()).is_some() {
+            return Ok(SweepOutcome::Unknown);
         }
         self.stats.faults += 1;
         self.aig.set_mark();

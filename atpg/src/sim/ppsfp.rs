@@ -469,6 +469,16 @@ impl<'u> FaultSimulator<'u> {
             }
             scratch.words = ctx.words;
             V::simulate_chunk(self, scratch, good, ctx, faults, masks);
+            if self.universe.has_activation() {
+                // Transition faults: only where frame 1 set the initial value.
+                for (&f, mask) in faults.iter().zip(masks.iter_mut()) {
+                    let fault = ctx.faults[f as usize];
+                    if let Some(node) = self.universe.activation(fault.site()) {
+                        let other = V::constant(!fault.kind().stuck_value());
+                        *mask &= V::detects(good[self.graph.index(node)], other);
+                    }
+                }
+            }
         };
         if ctx.active.len() <= SERIAL_BELOW {
             // Late in a run with dropping only a few hard faults remain; waking other threads

@@ -110,3 +110,77 @@ fn empty_vectors_are_written_as_a_dash() {
     let file = parse_patterns(&text, "c.txt", &circuit).unwrap();
     assert_eq!(file.inputs.len(), 1);
 }
+
+/// Two flip-flops, so that launch-on-shift files can have one or two chains.
+const TWO_FLOPS: &str = "INPUT(a)\nINPUT(b)\nOUTPUT(y)\nq = DFF(d)\nr = DFF(e)\n\
+                         d = NAND(a, q)\ne = XOR(r, b)\ny = NOR(q, r)\n";
+
+fn logic(v: u8) -> Logic {
+    match v % 3 {
+        0 => Logic::Zero,
+        1 => Logic::One,
+        _ => Logic::X,
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 128, ..Default::default() })]
+
+    /// Transition pattern files survive write -> parse unchanged: launch mode, chains, every
+    /// field of every pattern.
+    #[test]
+    fn transition_patterns_read_back_identically(
+        los in proptest::prelude::any::<bool>(),
+        split in proptest::prelude::any::<bool>(),
+        values in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+    ) {
+        use atpg::patterns::text::{write_transition_patterns, TransitionFields};
+        use netlist::Launch;
+        let circuit = bench(TWO_FLOPS);
+        let chains: Vec<Vec<usize>> = match (los, split) {
+            (false, _) => Vec::new(),
+            (true, false) => vec![vec![1, 0]],
+            (true, true) => vec![vec![0], vec![1]],
+        };
+        let width2 = 2 + chains.len();
+        let row = 4 + width2 + 3;
+        let (mut inputs, mut frame2, mut expected) =
+            (PatternSet::new(4), PatternSet::new(width2), PatternSet::new(3));
+        for chunk in values.chunks_exact(row) {
+            inputs.push_with(|i| logic(chunk[i]));
+            frame2.push_with(|i| logic(chunk[4 + i]));
+            expected.push_with(|j| logic(chunk[4 + width2 + j]));
+        }
+        let launch = if los { Launch::Los } else { Launch::Loc };
+        let fields = TransitionFields { launch, chains, frame2 };
+        let text = write_transition_patterns(&circuit, &inputs, &fields, Some(&expected), &[]);
+        let file = parse_patterns(&text, "t.txt", &circuit).map_err(|e| {
+            proptest::test_runner::TestCaseError::fail(format!("{e}\n{text}"))
+        })?;
+        proptest::prop_assert_eq!(file.inputs, inputs);
+        proptest::prop_assert_eq!(file.expected, expected);
+        proptest::prop_assert_eq!(file.transition, Some(fields));
+    }
+
+    /// Any edit of a valid transition file either parses or fails with an error; never a panic.
+    #[test]
+    fn mutated_transition_files_never_panic(
+        position in 0usize..200,
+        byte in proptest::prelude::any::<u8>(),
+        delete in proptest::prelude::any::<bool>(),
+    ) {
+        let circuit = bench(TWO_FLOPS);
+        let mut text = b"launch: los\nchain: q r\ninputs: a b q r\noutputs: y d e\n\
+                         0110 011 1X0\n1001 100 0X1\n"
+            .to_vec();
+        let at = position % text.len();
+        if delete {
+            text.remove(at);
+        } else {
+            text[at] = byte;
+        }
+        if let Ok(text) = std::str::from_utf8(&text) {
+            let _ = parse_patterns(text, "m.txt", &circuit);
+        }
+    }
+}

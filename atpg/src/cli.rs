@@ -9,10 +9,12 @@ use netlist::{Format, Library, Netlist, ReadOptions};
 mod faults;
 mod fsim;
 mod output;
+mod rank;
 mod run;
 mod scan;
 mod stats;
 mod testbench;
+mod train;
 
 /// ATPG compiler: turns gate-level netlists into manufacturing test patterns.
 #[derive(Debug, Parser)]
@@ -30,6 +32,8 @@ enum Command {
     Run(run::RunArgs),
     Testbench(testbench::TestbenchArgs),
     Scan(scan::ScanArgs),
+    Train(train::TrainArgs),
+    Rank(rank::RankArgs),
 }
 
 /// How to read the design: shared by every subcommand that takes a netlist.
@@ -198,5 +202,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Run(args) => run::run(&args),
         Command::Testbench(args) => testbench::run(&args),
         Command::Scan(args) => scan::run(&args),
+        Command::Train(args) => train::run(&args),
+        Command::Rank(args) => rank::run(&args),
     }
 }

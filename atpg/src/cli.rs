@@ -10,10 +10,12 @@ mod faults;
 mod fsim;
 mod merge;
 mod output;
+mod rank;
 mod run;
 mod scan;
 mod stats;
 mod testbench;
+mod train;
 
 /// ATPG compiler: turns gate-level netlists into manufacturing test patterns.
 #[derive(Debug, Parser)]
@@ -32,6 +34,8 @@ enum Command {
     Merge(merge::MergeArgs),
     Testbench(testbench::TestbenchArgs),
     Scan(scan::ScanArgs),
+    Train(train::TrainArgs),
+    Rank(rank::RankArgs),
 }
 
 /// How to read the design: shared by every subcommand that takes a netlist.
@@ -201,5 +205,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Merge(args) => merge::run(&args),
         Command::Testbench(args) => testbench::run(&args),
         Command::Scan(args) => scan::run(&args),
+        Command::Train(args) => train::run(&args),
+        Command::Rank(args) => rank::run(&args),
     }
 }

@@ -33,6 +33,7 @@
 
 pub mod compact;
 pub mod fill;
+mod ranked;
 pub mod reduce;
 
 use std::time::Instant;
@@ -45,6 +46,7 @@ pub use fill::Fill;
 
 use crate::fault::{CollapseMode, CollapsedFaults, FaultId, FaultUniverse};
 use crate::patterns::{Logic, PatternId, PatternSet};
+use crate::rank::{FaultLabel, Ranker, Ranking};
 use crate::report::{percent, FaultClassCounts, PhaseSeconds, RunReport};
 use crate::sat::{
     CadicalBackend, Cube, GeneratorStats, SatBackend, SatError, SweepOptions, SweepOutcome,
@@ -134,6 +136,9 @@ pub struct FlowOptions {
     pub compaction_attempts: Option<usize>,
     /// Target only this shard of the collapsed list ([`crate::shard`]); `None`: every fault.
     pub shard: Option<crate::shard::Shard>,
+    /// How the deterministic phase orders and budgets the faults random patterns missed
+    /// ([`Ranker`]; see `flow/ranked.rs`).
+    pub ranker: Ranker,
 }
 
 impl Default for FlowOptions {
@@ -149,6 +154,7 @@ impl Default for FlowOptions {
             compaction_attempts: None,
             backend: Backend::Cadical,
             shard: None,
+            ranker: Ranker::None,
         }
     }
 }
@@ -223,6 +229,9 @@ pub struct FlowResult {
     pub responses: PatternSet,
     /// The numbers of the run.
     pub report: RunReport,
+    /// Per entry of [`CollapsedFaults::faults`], what the run measured about the fault (the
+    /// ranker's training labels); `None` when a flow variant does not collect them.
+    pub labels: Option<Vec<FaultLabel>>,
 }
 
 /// Runs the whole stuck-at flow on `circuit` (on the current rayon thread pool).
@@ -286,6 +295,8 @@ pub fn run_with(
             circuit.outputs().iter().for_each(|o| is_output[o.index()] = true);
             is_output
         },
+        labels: vec![FaultLabel::default(); faults.len()],
+        ranking: None,
     };
     let mut seconds = PhaseSeconds::default();
 
@@ -297,6 +308,9 @@ pub fn run_with(
         Compaction::None => (0..faults.len()).collect(),
         Compaction::Fast | Compaction::Max => state.hard_first(),
     };
+    let t = Instant::now();
+    let order = state.ranked_order(&universe, &collapsed, order);
+    seconds.ranking = t.elapsed().as_secs_f64();
     let generate =
         |state: &mut State<'_, '_>, order: &[usize], seconds: &mut PhaseSeconds| match options
             .backend
@@ -391,8 +405,10 @@ pub fn run_with(
         compaction: options.compaction,
         fill: options.fill,
         sat_backend: backend,
+        ranker: options.ranker.name(),
     };
-    Ok(FlowResult { universe, collapsed, status, patterns, responses, report })
+    let labels = Some(state.labels);
+    Ok(FlowResult { universe, collapsed, status, patterns, responses, report, labels })
 }
 
 /// The flow's working state: the statuses and the patterns so far.
@@ -415,6 +431,10 @@ struct State<'a, 'u> {
     marks: Vec<bool>,
     /// Per node, whether some output entry observes it.
     is_output: Vec<bool>,
+    /// Per fault, what the run measured (the ranker's labels).
+    labels: Vec<FaultLabel>,
+    /// Per fault, the ranker's prediction ([`FlowOptions::ranker`]).
+    ranking: Option<Ranking>,
 }
 
 /// Random vectors per group of the random phase.
@@ -460,6 +480,8 @@ impl State<'_, '_> {
             for (&f, d) in open.iter().zip(&result.first_detection) {
                 if let Some(p) = d {
                     self.status[f] = FaultStatus::Detected(first[p.index()].expect("kept above"));
+                    self.labels[f].random_detection =
+                        Some((group * RANDOM_GROUP + p.index()) as u32);
                     new += 1;
                 }
             }
@@ -535,6 +557,7 @@ impl State<'_, '_> {
         let t = Instant::now();
         let mut generator = TestGenerator::with_backend(self.circuit, universe, backend())
             .with_conflict_limit(Some(self.options.abort_limit));
+        self.prove_predicted_untestable(&mut generator, order, progress)?;
         let aborted =
             self.deterministic_phase(&mut generator, order, Phase::Deterministic, progress)?;
         let mut stats = generator.stats();
@@ -646,10 +669,18 @@ impl State<'_, '_> {
             if self.status[target] != FaultStatus::Undetected {
                 continue;
             }
-            match generator.generate(self.faults[target])? {
+            let before = generator.stats().sat_conflicts;
+            let outcome = match self.conflict_budget(target, phase) {
+                Some(limit) => generator.generate_with_limit(self.faults[target], Some(limit))?,
+                None => generator.generate(self.faults[target])?,
+            };
+            self.labels[target].sat_calls += 1;
+            self.labels[target].sat_conflicts += generator.stats().sat_conflicts - before;
+            match outcome {
                 TestOutcome::Untestable => self.status[target] = FaultStatus::Untestable,
                 TestOutcome::Aborted => {
                     self.status[target] = FaultStatus::Aborted;
+                    self.labels[target].aborted_once |= phase == Phase::Deterministic;
                     aborted.push(target);
                 }
                 TestOutcome::Detected(cube) => {

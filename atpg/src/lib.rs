@@ -24,6 +24,7 @@
 pub mod fault;
 pub mod flow;
 pub mod patterns;
+pub mod rank;
 pub mod report;
 pub mod sat;
 pub mod shard;

@@ -109,6 +109,8 @@ pub struct PhaseSeconds {
     pub compaction: f64,
     /// Good-machine responses and the self-check's fault simulation.
     pub final_simulation: f64,
+    /// Features and predictions of the ranker (`--ranker`); part of `total`, in no other phase.
+    pub ranking: f64,
 }
 
 /// The JSON report of `atpg run`. Coverage figures are percentages of the collapsed list:
@@ -158,4 +160,6 @@ pub struct RunReport {
     pub fill: Fill,
     /// The SAT backend.
     pub sat_backend: &'static str,
+    /// The ranker that ordered the deterministic phase (`none`, `scoap`, `model`).
+    pub ranker: &'static str,
 }

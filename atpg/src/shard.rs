@@ -301,8 +301,9 @@ pub fn merge(
         compaction: crate::flow::Compaction::Max,
         fill: options.fill,
         sat_backend: backend,
+        ranker: "none",
     };
-    Ok(FlowResult { universe, collapsed, status, patterns, responses, report })
+    Ok(FlowResult { universe, collapsed, status, patterns, responses, report, labels: None })
 }
 
 #[cfg(test)]

@@ -86,6 +86,43 @@ pub struct RunArgs {
     /// Transition faults: frame 2 applies new primary-input values (default: held from frame 1).
     #[arg(long)]
     pi_change: bool,
+    /// Order and budget of the deterministic phase: `none` (list order), `scoap` (SCOAP
+    /// testability, hardest first) or `model` (the learned ranker; see `atpg rank`).
+    #[arg(long, value_enum, default_value_t = RankerArg::None)]
+    ranker: RankerArg,
+    /// Ranker model file for `--ranker model` (default: the model shipped with this build).
+    #[arg(long, value_name = "MODEL.json")]
+    ranker_model: Option<PathBuf>,
+}
+
+/// `--ranker` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum RankerArg {
+    /// No prediction.
+    None,
+    /// SCOAP testability.
+    Scoap,
+    /// The learned model.
+    Model,
+}
+
+impl RankerArg {
+    /// The flow's ranker, reading the model file for `model`.
+    fn resolve(self, model: Option<&std::path::Path>) -> Result<atpg::rank::Ranker> {
+        use atpg::rank::{Model, Ranker};
+        anyhow::ensure!(
+            model.is_none() || self == RankerArg::Model,
+            "--ranker-model is only used with --ranker model"
+        );
+        Ok(match self {
+            RankerArg::None => Ranker::None,
+            RankerArg::Scoap => Ranker::Scoap,
+            RankerArg::Model => Ranker::Model(std::sync::Arc::new(match model {
+                Some(path) => Model::read(path)?,
+                None => Model::shipped()?,
+            })),
+        })
+    }
 }
 
 /// `--compact` values.
@@ -186,6 +223,7 @@ fn generate(args: &RunArgs) -> Result<()> {
             BackendArg::Varisat => Backend::Varisat,
         },
         shard: args.shard,
+        ranker: args.ranker.resolve(args.ranker_model.as_deref())?,
         ..FlowOptions::default()
     };
     let bar = Bar::new();

@@ -591,7 +591,16 @@ impl<'a, B: SatBackend> TestGenerator<'a, B> {
     /// ([`Justifier`]) and is re-simulated first; a cube that does not detect its fault is a bug
     /// and comes back as [`SatError::SimulationMismatch`].
     pub fn generate(&mut self, fault: FaultId) -> Result<TestOutcome, SatError> {
-        let limit = self.conflict_limit;
+        self.generate_with_limit(fault, self.conflict_limit)
+    }
+
+    /// [`TestGenerator::generate`] with this call's own conflict limit instead of the one the
+    /// generator was built with (`None`: no bound).
+    pub fn generate_with_limit(
+        &mut self,
+        fault: FaultId,
+        limit: Option<u32>,
+    ) -> Result<TestOutcome, SatError> {
         match self.attempt(fault, None, limit)? {
             Attempt::Structural => {
                 self.stats.untestable_structural += 1;

@@ -63,7 +63,7 @@ pub struct Justifier {
 /// SCOAP CC0/CC1 (Goldstein 1979) of every node, in one pass in topological order; sums
 /// saturate. For XOR-type gates with more than two inputs the usual pairwise rule is applied
 /// in a chain.
-fn scoap_controllability(circuit: &Circuit) -> Vec<[u32; 2]> {
+pub(crate) fn scoap_controllability(circuit: &Circuit) -> Vec<[u32; 2]> {
     const NEVER: u32 = u32::MAX / 4;
     let mut cc: Vec<[u32; 2]> = Vec::with_capacity(circuit.num_nodes());
     for node in circuit.nodes() {

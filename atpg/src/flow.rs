@@ -375,14 +375,7 @@ pub fn run_with(
     seconds.final_simulation = t.elapsed().as_secs_f64();
     seconds.total = started.elapsed().as_secs_f64();
 
-    let counts = FaultClassCounts::from_statuses(&status);
-    // (A shard counts the uncollapsed faults of its own classes only.)
-    let mut per_class = vec![None; collapsed.num_classes()];
-    for (&f, &s) in faults.iter().zip(&status) {
-        per_class[collapsed.class_of(f)] = Some(s);
-    }
-    let uncollapsed =
-        FaultClassCounts::from_statuses(collapsed.expand(&per_class).iter().flatten());
+    let (counts, uncollapsed) = accounting(&collapsed, &faults, &status);
     let report = RunReport {
         design: circuit.name().to_string(),
         model,
@@ -868,9 +861,25 @@ fn blocks(circuit: &Circuit, gate: NodeId, from: NodeId, good: &[Word3]) -> bool
     }
 }
 
+/// The fault counts of a report: of the collapsed list `faults` with `status`, and of the
+/// uncollapsed faults of the classes it lists (a shard counts its own classes only).
+pub(crate) fn accounting(
+    collapsed: &CollapsedFaults,
+    faults: &[FaultId],
+    status: &[FaultStatus],
+) -> (FaultClassCounts, FaultClassCounts) {
+    let mut per_class = vec![None; collapsed.num_classes()];
+    for (&f, &s) in faults.iter().zip(status) {
+        per_class[collapsed.class_of(f)] = Some(s);
+    }
+    let uncollapsed =
+        FaultClassCounts::from_statuses(collapsed.expand(&per_class).iter().flatten());
+    (FaultClassCounts::from_statuses(status), uncollapsed)
+}
+
 /// Grades `patterns` from scratch against every fault and checks the result against what the
 /// flow concluded; returns the final statuses (detections numbered in `patterns`).
-fn self_check(
+pub(crate) fn self_check(
     circuit: &Circuit,
     universe: &FaultUniverse,
     faults: &[FaultId],

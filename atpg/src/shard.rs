@@ -27,9 +27,11 @@ use std::time::Instant;
 use netlist::Circuit;
 
 use crate::fault::{CollapseMode, CollapsedFaults, FaultId, FaultUniverse};
-use crate::flow::{compact, fill, FaultStatus, FlowError, FlowOptions, FlowResult};
+use crate::flow::{
+    accounting, compact, fill, self_check, FaultStatus, FlowError, FlowOptions, FlowResult,
+};
 use crate::patterns::PatternSet;
-use crate::report::{percent, FaultClassCounts, PhaseSeconds, RunReport};
+use crate::report::{percent, PhaseSeconds, RunReport};
 use crate::sat::{CadicalBackend, TestGenerator, TestOutcome};
 use crate::sim::{FaultSimulator, GoodSimulator};
 
@@ -249,36 +251,12 @@ pub fn merge(
     // Self-check: grade the final patterns from scratch.
     let t = Instant::now();
     let responses = GoodSimulator::new(circuit).simulate(&patterns);
-    let final_grade = simulator.run(&patterns, &faults);
-    for (k, found) in final_grade.first_detection.iter().enumerate() {
-        status[k] = match (status[k], found) {
-            (FaultStatus::Untestable, Some(p)) => {
-                return Err(FlowError::SelfCheck(format!(
-                    "fault {} was proven untestable but pattern {} detects it",
-                    universe.fault_name(circuit, faults[k]),
-                    p.0
-                )))
-            }
-            (FaultStatus::Detected(_), None) => {
-                return Err(FlowError::SelfCheck(format!(
-                    "fault {} was detected before the merge's compaction but no final pattern detects it",
-                    universe.fault_name(circuit, faults[k])
-                )))
-            }
-            (_, Some(p)) => FaultStatus::Detected(*p),
-            (other, None) => other,
-        };
-    }
+    let status = self_check(circuit, &universe, &faults, &status, &simulator, &patterns)?;
     drop(simulator);
     seconds.final_simulation = t.elapsed().as_secs_f64();
     seconds.total = started.elapsed().as_secs_f64();
 
-    let counts = FaultClassCounts::from_statuses(&status);
-    let mut per_class = vec![FaultStatus::Undetected; collapsed.num_classes()];
-    for (&f, &s) in faults.iter().zip(&status) {
-        per_class[collapsed.class_of(f)] = s;
-    }
-    let uncollapsed = FaultClassCounts::from_statuses(&collapsed.expand(&per_class));
+    let (counts, uncollapsed) = accounting(&collapsed, &faults, &status);
     let report = RunReport {
         design: circuit.name().to_string(),
         model: "stuck-at",

@@ -94,10 +94,7 @@ fn grade(args: &FsimArgs) -> Result<()> {
         None => None,
         Some(fields) => Some(Transition::new(&circuit, fields.launch, true, &fields.chains)?),
     };
-    let joined = match (&transition, &file.transition) {
-        (Some(_), Some(fields)) => Some(transition::join(&file.inputs, fields)),
-        _ => None,
-    };
+    let joined = file.transition.as_ref().map(|fields| transition::join(&file.inputs, fields));
     let patterns = joined.as_ref().unwrap_or(&file.inputs);
     let sim_circuit = transition.as_ref().map_or(&circuit, Transition::circuit);
 

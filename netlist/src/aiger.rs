@@ -412,6 +412,16 @@ pub fn parse_aiger(bytes: &[u8], file: &str) -> Result<Aig, ParseError> {
     Ok(aig)
 }
 
+/// Writes `text` as one line. The reader drops one `\r` before each line end (CRLF files), so
+/// text that itself ends in `\r` gets one more, and reads back unchanged.
+fn push_line(out: &mut Vec<u8>, text: &str) {
+    out.extend_from_slice(text.as_bytes());
+    if text.ends_with('\r') {
+        out.push(b'\r');
+    }
+    out.push(b'\n');
+}
+
 impl Aig {
     /// Whether the binary format can hold this graph as it is: inputs `2, 4, ...`, then
     /// latches, then AND gates in order, each reading smaller literals (`rhs0 >= rhs1`).
@@ -451,15 +461,14 @@ impl Aig {
         {
             for (k, name) in names.iter().enumerate() {
                 if let Some(name) = name {
-                    out.extend_from_slice(format!("{prefix}{k} {name}\n").as_bytes());
+                    push_line(out, &format!("{prefix}{k} {name}"));
                 }
             }
         }
         if !self.comments.is_empty() {
             out.extend_from_slice(b"c\n");
             for line in &self.comments {
-                out.extend_from_slice(line.as_bytes());
-                out.push(b'\n');
+                push_line(out, line);
             }
         }
     }

@@ -156,3 +156,15 @@ fn read_netlist_takes_aiger_by_extension_and_rejects_empty_graphs() {
     let err = read_netlist(&empty, &ReadOptions::default()).unwrap_err().to_string();
     assert!(err.contains("the netlist is empty"), "{err}");
 }
+
+#[test]
+fn comments_ending_in_carriage_returns_round_trip() {
+    // Found by the aiger fuzz target: the reader drops one `\r` before a line end (CRLF), so
+    // the writer must keep a trailing `\r` of the text itself.
+    let text = b"aag 2 2 0 1 0\n2\n4\n2\ni0 x\r\no0 y\nc\n\r\r\r\nplain\r\n";
+    let aig = parse_aiger(text, "cr.aag").expect("parses");
+    assert_eq!(aig.input_names[0].as_deref(), Some("x"));
+    assert_eq!(aig.comments, ["\r\r", "plain"]);
+    let back = parse_aiger(&aig.write_ascii(), "cr.aag").expect("written file parses");
+    assert_eq!(back, aig);
+}

@@ -3,8 +3,11 @@
 //!
 //! - [`features`]: per-fault features computed from the [`Circuit`] in linear time (SCOAP,
 //!   COP, levels, fanout, fanout-free regions, cone estimates, gate types, reconvergence);
-//! - [`gbt`]: gradient-boosted trees (logistic loss), trained and evaluated here;
-//! - [`model`]: the versioned model file (feature list, training circuits, two ensembles: one
+//! - [`gbt`]: gradient-boosted trees (logistic loss), trained and evaluated here: the default
+//!   model type;
+//! - [`logistic`]: L2-regularised logistic regression, the linear alternative the default was
+//!   measured against (`atpg train --kind logistic`; RANKER.md compares the two);
+//! - [`model`]: the versioned model file (feature list, training circuits, two classifiers: one
 //!   for "proven untestable", one for "not detected by the random phase");
 //! - [`dataset`]: labels from [`crate::flow::run`] ([`FaultLabel`]), the training set of a list
 //!   of circuits, training, and leave-one-circuit-out evaluation;
@@ -16,6 +19,7 @@
 pub mod dataset;
 pub mod features;
 pub mod gbt;
+pub mod logistic;
 pub mod metrics;
 pub mod model;
 
@@ -25,7 +29,7 @@ use netlist::Circuit;
 
 pub use dataset::FaultLabel;
 pub use features::{fault_features, FeatureMatrix, FEATURE_NAMES, NUM_FEATURES};
-pub use model::{Model, ModelError};
+pub use model::{Classifier, Model, ModelError, ModelKind, TrainParams};
 
 use crate::fault::{CollapsedFaults, FaultUniverse};
 

@@ -10,7 +10,9 @@ use std::sync::Arc;
 use atpg::fault::{CollapseMode, CollapsedFaults, FaultUniverse};
 use atpg::flow::{self, FaultStatus, FlowOptions, Silent};
 use atpg::rank::dataset::CircuitData;
-use atpg::rank::{fault_features, Model, ModelError, Ranker, FEATURE_NAMES, NUM_FEATURES};
+use atpg::rank::{
+    fault_features, Classifier, Model, ModelError, ModelKind, Ranker, FEATURE_NAMES, NUM_FEATURES,
+};
 use common::{bench, exhaustively_detectable, random_circuit};
 
 fn column(name: &str) -> usize {
@@ -152,6 +154,67 @@ fn bad_model_files_name_the_problem() {
     model.features.pop();
     let err = Model::from_json(&model.to_json(), "f.json").expect_err("features refused");
     assert!(err.to_string().contains("other features"), "{err}");
+    // A file whose kind disagrees with its classifiers is refused, not misread.
+    let mut model = Model::shipped().expect("loads");
+    model.version = atpg::rank::model::MODEL_VERSION;
+    model.kind = ModelKind::Logistic;
+    let err = Model::from_json(&model.to_json(), "k.json").expect_err("kind mismatch refused");
+    assert!(err.to_string().contains("kind is `logistic`"), "{err}");
+}
+
+#[test]
+fn version_1_model_files_read_as_tree_ensembles() {
+    // Version 1 had no `kind` field; such a file reads as trees and scores as before.
+    let model = Model::shipped().expect("loads");
+    let mut document: serde_json::Value = serde_json::from_str(&model.to_json()).expect("JSON");
+    let object = document.as_object_mut().expect("an object");
+    object.remove("kind");
+    object.insert("version".into(), 1.into());
+    let old = Model::from_json(&document.to_string(), "v1.json").expect("version 1 reads");
+    assert_eq!(old.kind, ModelKind::Gbt);
+    assert_eq!(old.untestable, model.untestable);
+    // Version 1 knew trees only.
+    document["kind"] = "logistic".into();
+    let err = Model::from_json(&document.to_string(), "v1.json").expect_err("refused");
+    assert!(err.to_string().contains("version 1"), "{err}");
+}
+
+#[test]
+fn logistic_models_train_write_and_rank() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mult8 = repo().join("examples/mult8.bench");
+    let adder = repo().join("examples/full_adder.bench");
+    let model = dir.path().join("logistic.json");
+    let eval = dir.path().join("eval.json");
+    let out = atpg(&[
+        "train",
+        mult8.to_str().unwrap(),
+        adder.to_str().unwrap(),
+        "--kind",
+        "logistic",
+        "-o",
+        model.to_str().unwrap(),
+        "--evaluate",
+        eval.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let loaded = Model::read(&model).expect("the written model reads back");
+    assert_eq!(loaded.kind, ModelKind::Logistic);
+    assert!(matches!(loaded.random_resistant, Classifier::Logistic(_)), "{loaded:?}");
+    let evaluation: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&eval).expect("eval written")).expect("JSON");
+    assert_eq!(evaluation["kind"], "logistic");
+    let (mult8, model) = (mult8.to_str().unwrap(), model.to_str().unwrap());
+    let out = atpg(&["run", mult8, "--json", "--ranker", "model", "--ranker-model", model]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["faults"]["aborted"], 0);
+    assert_eq!(report["faults"]["undetected"], 0);
+    let never = dir.path().join("x.json");
+    let out =
+        atpg(&["train", mult8, "--kind", "logistic", "--l2=-1", "-o", never.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--l2"), "{}", stderr(&out));
 }
 
 #[test]
@@ -178,7 +241,10 @@ fn train_then_rank_then_run_with_the_model() {
     assert!(out.status.success(), "{}", stderr(&out));
     let loaded = Model::read(&model).expect("the written model reads back");
     assert_eq!(loaded.training_circuits, ["mult8", "full_adder"]);
-    assert_eq!(loaded.untestable.trees.len(), 5);
+    match &loaded.untestable {
+        Classifier::Gbt(gbt) => assert_eq!(gbt.trees.len(), 5),
+        other => panic!("expected trees, got {other:?}"),
+    }
     assert!(folds.join("mult8.json").is_file() && folds.join("full_adder.json").is_file());
     let evaluation: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&eval).expect("eval written")).expect("JSON");
@@ -250,11 +316,21 @@ fn leave_one_out_beats_random_on_benchmarks() {
             })
             .collect();
     let train: Vec<&CircuitData> = data[..3].iter().collect();
-    let params = atpg::rank::gbt::GbtParams { trees: 20, ..Default::default() };
+    let params = atpg::rank::TrainParams::Gbt(atpg::rank::gbt::GbtParams {
+        trees: 20,
+        ..Default::default()
+    });
     let (u, r) = atpg::rank::dataset::train(&train, &params, 0, 1);
     let held = atpg::rank::dataset::evaluate(&u, &r, &data[3], 1);
     let auc = held.random_resistant.model.auc.expect("both classes occur");
     let random = held.random_resistant.random.auc.expect("both classes occur");
     eprintln!("s1423 held out: random-resistant AUC {auc:.3} (random order {random:.3})");
     assert!(auc > 0.75, "{auc}");
+    // The linear alternative learns too (how the two compare is RANKER.md's business).
+    let params = atpg::rank::TrainParams::Logistic(Default::default());
+    let (u, r) = atpg::rank::dataset::train(&train, &params, 0, 1);
+    let held = atpg::rank::dataset::evaluate(&u, &r, &data[3], 1);
+    let auc = held.random_resistant.model.auc.expect("both classes occur");
+    eprintln!("s1423 held out, logistic: random-resistant AUC {auc:.3}");
+    assert!(auc > 0.7, "{auc}");
 }

@@ -2,8 +2,8 @@
 //!
 //! Each netlist is run through the ordinary flow (`atpg run` defaults, no ranker) to label its
 //! collapsed faults (proven untestable; missed by the random phase), its features are computed,
-//! and two gradient-boosted ensembles are trained on at most `--max-faults-per-circuit` faults
-//! of each circuit. The model file (`-o`) names its features, training circuits and command.
+//! and two classifiers of the `--kind` asked for (gradient-boosted trees by default, or logistic
+//! regression) are trained on at most `--max-faults-per-circuit` faults of each circuit. The model file (`-o`) names its features, training circuits and command.
 //! `--evaluate` also runs leave-one-circuit-out: for each circuit family (an ISCAS-89 `.1`
 //! variant goes with its original) a model is trained on the other families and scored on the
 //! held-out circuits against SCOAP alone and a random order (ROC AUC, precision and recall);
@@ -16,8 +16,9 @@ use anyhow::{Context, Result};
 use atpg::flow::{self, FlowOptions, Silent};
 use atpg::rank::dataset::{self, compare, random_scores, CircuitData, Comparison, HeldOut};
 use atpg::rank::gbt::GbtParams;
-use atpg::rank::Model;
-use clap::Args;
+use atpg::rank::logistic::LogisticParams;
+use atpg::rank::{Model, ModelKind, TrainParams};
+use clap::{Args, ValueEnum};
 use netlist::ReadOptions;
 use serde::Serialize;
 
@@ -41,15 +42,21 @@ pub struct TrainArgs {
     /// Faults sampled per circuit for training (0: all of them).
     #[arg(long, default_value_t = 2000)]
     max_faults_per_circuit: usize,
-    /// Number of trees per ensemble.
+    /// The model type: gradient-boosted trees or logistic regression.
+    #[arg(long, value_enum, default_value_t = KindArg::Gbt)]
+    kind: KindArg,
+    /// Number of trees per ensemble (`--kind gbt`).
     #[arg(long, default_value_t = GbtParams::default().trees)]
     trees: usize,
-    /// Depth of each tree.
+    /// Depth of each tree (`--kind gbt`).
     #[arg(long, default_value_t = GbtParams::default().depth)]
     depth: usize,
-    /// Shrinkage of each tree.
+    /// Shrinkage of each tree (`--kind gbt`).
     #[arg(long, default_value_t = GbtParams::default().learning_rate)]
     learning_rate: f64,
+    /// L2 penalty on the weights (`--kind logistic`).
+    #[arg(long, default_value_t = LogisticParams::default().l2)]
+    l2: f64,
     /// Seed of the labelling runs and of the fault sample.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -58,10 +65,20 @@ pub struct TrainArgs {
     threads: Option<usize>,
 }
 
+/// `--kind`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum KindArg {
+    /// Gradient-boosted trees.
+    Gbt,
+    /// L2-regularised logistic regression.
+    Logistic,
+}
+
 /// What `--evaluate` writes.
 #[derive(Debug, Serialize)]
 struct Evaluation {
-    params: GbtParams,
+    kind: ModelKind,
+    params: TrainParams,
     max_faults_per_circuit: usize,
     /// Every held-out circuit.
     circuits: Vec<HeldOut>,
@@ -94,16 +111,27 @@ fn label(path: &Path, seed: u64) -> Result<CircuitData> {
 }
 
 fn train(args: &TrainArgs) -> Result<()> {
-    anyhow::ensure!(args.trees > 0 && args.depth > 0, "--trees and --depth must be at least 1");
-    anyhow::ensure!(
-        args.learning_rate > 0.0 && args.learning_rate <= 1.0,
-        "--learning-rate must be in (0, 1]"
-    );
-    let params = GbtParams {
-        trees: args.trees,
-        depth: args.depth,
-        learning_rate: args.learning_rate,
-        ..GbtParams::default()
+    let params = match args.kind {
+        KindArg::Gbt => {
+            anyhow::ensure!(
+                args.trees > 0 && args.depth > 0,
+                "--trees and --depth must be at least 1"
+            );
+            anyhow::ensure!(
+                args.learning_rate > 0.0 && args.learning_rate <= 1.0,
+                "--learning-rate must be in (0, 1]"
+            );
+            TrainParams::Gbt(GbtParams {
+                trees: args.trees,
+                depth: args.depth,
+                learning_rate: args.learning_rate,
+                ..GbtParams::default()
+            })
+        }
+        KindArg::Logistic => {
+            anyhow::ensure!(args.l2.is_finite() && args.l2 > 0.0, "--l2 must be a positive number");
+            TrainParams::Logistic(LogisticParams { l2: args.l2, ..LogisticParams::default() })
+        }
     };
     let t = Instant::now();
     let mut data = Vec::new();
@@ -196,6 +224,7 @@ fn train(args: &TrainArgs) -> Result<()> {
             random_resistant: compare(&pool[1], &pool[2], &pool_random, &pool_labels[1]),
         };
         let evaluation = Evaluation {
+            kind: params.kind(),
             params,
             max_faults_per_circuit: args.max_faults_per_circuit,
             circuits,

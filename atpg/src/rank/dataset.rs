@@ -12,8 +12,8 @@ use rand::SeedableRng;
 use serde::Serialize;
 
 use super::features::{fault_features, FeatureMatrix, NUM_FEATURES};
-use super::gbt::{Gbt, GbtParams};
 use super::metrics::{precision_recall_top, roc_auc};
+use super::model::{Classifier, TrainParams};
 use crate::flow::{FaultStatus, FlowResult};
 
 /// What the flow measured about one collapsed fault (see [`crate::flow::FlowResult::labels`]).
@@ -76,14 +76,14 @@ pub fn family(name: &str) -> &str {
     name.strip_suffix(".1").unwrap_or(name)
 }
 
-/// Trains both ensembles on `data`, sampling at most `max_per_circuit` faults of each circuit
+/// Trains both classifiers (of the kind `params` names) on `data`, sampling at most `max_per_circuit` faults of each circuit
 /// (0: all; the sample is drawn from `seed`) so that the largest circuits do not drown the rest.
 pub fn train(
     data: &[&CircuitData],
-    params: &GbtParams,
+    params: &TrainParams,
     max_per_circuit: usize,
     seed: u64,
-) -> (Gbt, Gbt) {
+) -> (Classifier, Classifier) {
     let mut rows = Vec::new();
     let mut untestable = Vec::new();
     let mut resistant = Vec::new();
@@ -101,8 +101,8 @@ pub fn train(
             resistant.push(d.random_resistant[i]);
         }
     }
-    let u = Gbt::train(&rows, NUM_FEATURES, &untestable, params);
-    let r = Gbt::train(&rows, NUM_FEATURES, &resistant, params);
+    let u = Classifier::train(params, &rows, NUM_FEATURES, &untestable);
+    let r = Classifier::train(params, &rows, NUM_FEATURES, &resistant);
     (u, r)
 }
 
@@ -174,8 +174,13 @@ pub fn random_scores(n: usize, seed: u64) -> Vec<f32> {
         .collect()
 }
 
-/// Evaluates `model`-style ensembles trained without `held` on `held`.
-pub fn evaluate(untestable: &Gbt, resistant: &Gbt, held: &CircuitData, seed: u64) -> HeldOut {
+/// Evaluates classifiers trained without `held` on `held`.
+pub fn evaluate(
+    untestable: &Classifier,
+    resistant: &Classifier,
+    held: &CircuitData,
+    seed: u64,
+) -> HeldOut {
     let n = held.len();
     let mut pu = Vec::with_capacity(n);
     let mut pr = Vec::with_capacity(n);

@@ -1,12 +1,17 @@
 //! The model file: a versioned JSON document with the feature list, the circuits it was trained
-//! on, the command that made it, and two ensembles of [`Gbt`] trees.
+//! on, the command that made it, and two classifiers of one [`ModelKind`]: ensembles of [`Gbt`]
+//! trees (the default) or [`Logistic`] regressions.
 //!
 //! ```json
-//! { "format": "atpg-ranker", "version": 1, "features": ["stuck_value", ...],
+//! { "format": "atpg-ranker", "version": 2, "kind": "gbt", "features": ["stuck_value", ...],
 //!   "training_circuits": ["c17", ...], "command": "atpg train ...", "params": {...},
 //!   "untestable": { "base": -3.1, "trees": [[...]] },
 //!   "random_resistant": { "base": -1.2, "trees": [[...]] } }
 //! ```
+//!
+//! A logistic model has `"kind": "logistic"`, its [`LogisticParams`] as `params`, and
+//! `{ "mean", "scale", "weights", "bias" }` for each classifier. Version 1 files (written before
+//! the logistic kind existed, without `kind`) are read as tree ensembles.
 //!
 //! A model is only used with the feature list it names: a file from another version of the
 //! features is refused with a message rather than silently misread.
@@ -17,11 +22,106 @@ use serde::{Deserialize, Serialize};
 
 use super::features::{FeatureMatrix, FEATURE_NAMES, NUM_FEATURES};
 use super::gbt::{Gbt, GbtParams};
+use super::logistic::{Logistic, LogisticParams};
 
 /// The `format` field of every model file.
 pub const MODEL_FORMAT: &str = "atpg-ranker";
-/// The version of the model file this build reads and writes.
-pub const MODEL_VERSION: u32 = 1;
+/// The version of the model file this build writes. It also reads version 1 (tree ensembles
+/// only, no `kind` field).
+pub const MODEL_VERSION: u32 = 2;
+
+/// The type of classifier a model holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    /// Gradient-boosted trees ([`Gbt`]): the default, chosen by measurement (RANKER.md).
+    #[default]
+    Gbt,
+    /// L2-regularised logistic regression on log-scaled, standardised features ([`Logistic`]).
+    Logistic,
+}
+
+impl ModelKind {
+    /// The name used on the command line and in model files.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Gbt => "gbt",
+            ModelKind::Logistic => "logistic",
+        }
+    }
+}
+
+/// Training settings of either kind.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum TrainParams {
+    /// Tree-ensemble settings.
+    Gbt(GbtParams),
+    /// Logistic-regression settings.
+    Logistic(LogisticParams),
+}
+
+impl TrainParams {
+    /// The kind these settings train.
+    pub fn kind(&self) -> ModelKind {
+        match self {
+            TrainParams::Gbt(_) => ModelKind::Gbt,
+            TrainParams::Logistic(_) => ModelKind::Logistic,
+        }
+    }
+}
+
+/// One binary classifier over the feature rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Classifier {
+    /// Gradient-boosted trees.
+    Gbt(Gbt),
+    /// Logistic regression.
+    Logistic(Logistic),
+}
+
+impl Classifier {
+    /// Trains a classifier of the kind `params` names on `rows` (row-major, `features` values
+    /// per sample) with labels `labels`.
+    pub fn train(
+        params: &TrainParams,
+        rows: &[f32],
+        features: usize,
+        labels: &[bool],
+    ) -> Classifier {
+        match params {
+            TrainParams::Gbt(p) => Classifier::Gbt(Gbt::train(rows, features, labels, p)),
+            TrainParams::Logistic(p) => {
+                Classifier::Logistic(Logistic::train(rows, features, labels, p))
+            }
+        }
+    }
+
+    /// The classifier's kind.
+    pub fn kind(&self) -> ModelKind {
+        match self {
+            Classifier::Gbt(_) => ModelKind::Gbt,
+            Classifier::Logistic(_) => ModelKind::Logistic,
+        }
+    }
+
+    /// Probability of the label for one feature row.
+    pub fn predict(&self, row: &[f32]) -> f64 {
+        match self {
+            Classifier::Gbt(m) => m.predict(row),
+            Classifier::Logistic(m) => m.predict(row),
+        }
+    }
+
+    /// Checks the classifier against the number of features.
+    pub fn validate(&self, features: usize) -> Result<(), String> {
+        match self {
+            Classifier::Gbt(m) => m.validate(features),
+            Classifier::Logistic(m) => m.validate(features),
+        }
+    }
+}
 
 /// The model shipped in the repository (`atpg/models/default.json`).
 const DEFAULT_MODEL: &str = include_str!("../../models/default.json");
@@ -33,6 +133,9 @@ pub struct Model {
     pub format: String,
     /// [`MODEL_VERSION`] when written.
     pub version: u32,
+    /// The classifier type (absent in version 1 files, which hold tree ensembles).
+    #[serde(default)]
+    pub kind: ModelKind,
     /// The feature names, in column order ([`FEATURE_NAMES`]).
     pub features: Vec<String>,
     /// The designs the training set came from.
@@ -40,14 +143,14 @@ pub struct Model {
     /// The command that trained it.
     pub command: String,
     /// Training settings.
-    pub params: GbtParams,
+    pub params: TrainParams,
     /// Faults sampled per circuit for training (0: all).
     pub max_faults_per_circuit: usize,
     /// Predicts "proven untestable".
-    pub untestable: Gbt,
+    pub untestable: Classifier,
     /// Predicts "not detected by the random phase" (untestable or random-resistant): the
     /// difficulty.
-    pub random_resistant: Gbt,
+    pub random_resistant: Classifier,
 }
 
 /// Why a model file cannot be used.
@@ -94,11 +197,12 @@ pub struct Scores {
 }
 
 impl Model {
-    /// A model from its two ensembles, with the current feature list.
+    /// A model from its two classifiers (of the kind `params` trains), with the current feature
+    /// list.
     pub fn new(
-        untestable: Gbt,
-        random_resistant: Gbt,
-        params: GbtParams,
+        untestable: Classifier,
+        random_resistant: Classifier,
+        params: TrainParams,
         max_faults_per_circuit: usize,
         training_circuits: Vec<String>,
         command: String,
@@ -106,6 +210,7 @@ impl Model {
         Model {
             format: MODEL_FORMAT.into(),
             version: MODEL_VERSION,
+            kind: params.kind(),
             features: FEATURE_NAMES.iter().map(|s| s.to_string()).collect(),
             training_circuits,
             command,
@@ -145,11 +250,27 @@ impl Model {
                 model.format
             )));
         }
-        if model.version != MODEL_VERSION {
+        if !(1..=MODEL_VERSION).contains(&model.version) {
             return Err(incompatible(format!(
-                "model file version {} is not supported (this build reads version {MODEL_VERSION}); retrain with `atpg train`",
+                "model file version {} is not supported (this build reads versions 1 to {MODEL_VERSION}); retrain with `atpg train`",
                 model.version
             )));
+        }
+        if model.version == 1 && model.kind != ModelKind::Gbt {
+            return Err(incompatible("version 1 model files hold tree ensembles only".into()));
+        }
+        for (what, kind) in [
+            ("params", model.params.kind()),
+            ("untestable", model.untestable.kind()),
+            ("random_resistant", model.random_resistant.kind()),
+        ] {
+            if kind != model.kind {
+                return Err(incompatible(format!(
+                    "`{what}` is for a {} model but the file's kind is `{}`",
+                    kind.name(),
+                    model.kind.name()
+                )));
+            }
         }
         if model.features != FEATURE_NAMES {
             return Err(incompatible(format!(
@@ -158,10 +279,10 @@ impl Model {
                 NUM_FEATURES
             )));
         }
-        for (name, gbt) in
+        for (name, classifier) in
             [("untestable", &model.untestable), ("random_resistant", &model.random_resistant)]
         {
-            gbt.validate(NUM_FEATURES).map_err(|e| incompatible(format!("{name}: {e}")))?;
+            classifier.validate(NUM_FEATURES).map_err(|e| incompatible(format!("{name}: {e}")))?;
         }
         Ok(model)
     }

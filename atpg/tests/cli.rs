@@ -660,3 +660,28 @@ fn launch_on_shift_follows_the_chain_file() {
         run_and_regrade(&design, dir.path(), &["--model", "transition", "--launch", "los"]);
     assert_eq!(default["faults"]["total"], run["faults"]["total"]);
 }
+
+#[test]
+fn batch_runs_log_progress_lines_at_the_interval_asked() {
+    // stderr is a pipe here, as in a batch job: no bar, plain lines instead.
+    let mult8 = repo().join("examples/mult8.bench");
+    let mult8 = mult8.to_str().unwrap();
+    let out = atpg(&["run", mult8, "--progress-interval", "0.000001"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<String> =
+        stderr(&out).lines().filter(|l| l.starts_with("atpg: ")).map(String::from).collect();
+    assert!(!lines.is_empty(), "{}", stderr(&out));
+    assert!(
+        lines.iter().any(|l| l.contains(" sat ") && l.ends_with("faults detected")),
+        "{lines:?}"
+    );
+    // The default interval (30 s) is longer than this run: nothing but the summary on stdout.
+    let quiet = atpg(&["run", mult8]);
+    assert!(quiet.status.success());
+    assert!(!stderr(&quiet).contains("faults detected"), "{}", stderr(&quiet));
+    let off = atpg(&["run", mult8, "--progress-interval", "0"]);
+    assert!(!stderr(&off).contains("faults detected"), "{}", stderr(&off));
+    let bad = atpg(&["run", mult8, "--progress-interval=-1"]);
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("--progress-interval"), "{}", stderr(&bad));
+}

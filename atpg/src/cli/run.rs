@@ -4,7 +4,8 @@
 //! compaction, a second pass for aborted faults, fill, static compaction, self-check) and writes
 //! the patterns (`-o`: STIL; `--text`: the text format), the JSON report (`--report`) and a
 //! summary on stdout. The output is the same for a given `--seed` whatever `--threads` says. A progress bar
-//! is drawn on stderr when it is a terminal.
+//! is drawn on stderr when it is a terminal; otherwise (a batch job's log) a plain progress line
+//! is written every `--progress-interval` seconds, so a run shorter than that prints none.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -50,6 +51,9 @@ pub struct RunArgs {
     /// Worker threads for fault simulation (default: one per core). Results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
+    /// When stderr is not a terminal: seconds between plain progress lines (0: none).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    progress_interval: f64,
     /// SAT conflicts per fault before it is set aside for the second pass.
     #[arg(long, default_value_t = FlowOptions::default().abort_limit)]
     abort_limit: u32,
@@ -226,7 +230,11 @@ fn generate(args: &RunArgs) -> Result<()> {
         ranker: args.ranker.resolve(args.ranker_model.as_deref())?,
         ..FlowOptions::default()
     };
-    let bar = Bar::new();
+    anyhow::ensure!(
+        args.progress_interval.is_finite() && args.progress_interval >= 0.0,
+        "--progress-interval must be a number of seconds, at least 0"
+    );
+    let bar = Bar::new(Duration::from_secs_f64(args.progress_interval));
     let result = match &transition {
         None => flow::run(&circuit, &options, &bar)?,
         Some(t) => flow::run_with(t.circuit(), t.target(&circuit, Instant::now()), &options, &bar)?,
@@ -328,14 +336,39 @@ fn header(result: &FlowResult) -> Vec<(String, String)> {
     ]
 }
 
-/// A progress bar on stderr (hidden when stderr is not a terminal).
+/// Progress on stderr: a bar when stderr is a terminal, else a plain line every `interval`
+/// (for batch logs; a zero interval writes none).
 struct Bar {
     bar: Mutex<ProgressBar>,
+    log: Option<Mutex<Log>>,
+}
+
+/// The plain-line progress of a run whose stderr is not a terminal.
+struct Log {
+    interval: Duration,
+    started: Instant,
+    last: Instant,
+    phase: &'static str,
+    total: u64,
+}
+
+fn phase_name(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Random => "random",
+        Phase::Deterministic => "sat",
+        Phase::Retry => "retry",
+        Phase::Compaction => "compact",
+    }
 }
 
 impl Bar {
-    fn new() -> Bar {
-        Bar { bar: Mutex::new(ProgressBar::hidden()) }
+    fn new(interval: Duration) -> Bar {
+        use std::io::IsTerminal;
+        let log = (!std::io::stderr().is_terminal() && !interval.is_zero()).then(|| {
+            let now = Instant::now();
+            Mutex::new(Log { interval, started: now, last: now, phase: "start", total: 0 })
+        });
+        Bar { bar: Mutex::new(ProgressBar::hidden()), log }
     }
 
     fn clear(&self) {
@@ -345,24 +378,37 @@ impl Bar {
 
 impl Progress for Bar {
     fn start(&self, phase: Phase, total: u64) {
-        let name = match phase {
-            Phase::Random => "random",
-            Phase::Deterministic => "sat",
-            Phase::Retry => "retry",
-            Phase::Compaction => "compact",
-        };
+        if let Some(log) = &self.log {
+            let mut log = log.lock().unwrap_or_else(|p| p.into_inner());
+            log.phase = phase_name(phase);
+            log.total = total;
+        }
         let bar = ProgressBar::new(total);
         bar.set_style(
             ProgressStyle::with_template("{prefix:>8} [{bar:30}] {pos}/{len} {msg} ({eta})")
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
         );
-        bar.set_prefix(name);
+        bar.set_prefix(phase_name(phase));
         bar.enable_steady_tick(Duration::from_millis(200));
         *self.bar.lock().unwrap_or_else(|p| p.into_inner()) = bar;
     }
 
     fn update(&self, done: u64, detected: u64) {
+        if let Some(log) = &self.log {
+            let mut log = log.lock().unwrap_or_else(|p| p.into_inner());
+            let now = Instant::now();
+            if now.duration_since(log.last) >= log.interval {
+                log.last = now;
+                eprintln!(
+                    "atpg: {:.0} s: {} {done}/{} ({:.1}%), {detected} faults detected",
+                    now.duration_since(log.started).as_secs_f64(),
+                    log.phase,
+                    log.total,
+                    100.0 * done as f64 / log.total.max(1) as f64,
+                );
+            }
+        }
         let bar = self.bar.lock().unwrap_or_else(|p| p.into_inner());
         bar.set_position(done);
         bar.set_message(format!("{detected} detected"));

@@ -43,7 +43,9 @@ fn output_functions(cell: &LibCell) -> Option<(Vec<(String, Expr<String>)>, Opti
     let outputs = model
         .outputs
         .iter()
-        .map(|(pin, e)| Some((cell.pins.get(*pin)?.name.clone(), e.try_map(&mut |s| name(s)).ok()?)))
+        .map(|(pin, e)| {
+            Some((cell.pins.get(*pin)?.name.clone(), e.try_map(&mut |s| name(s)).ok()?))
+        })
         .collect::<Option<Vec<_>>>()?;
     let q_pin = model.state.as_ref()?.q_pin.and_then(|q| cell.pins.get(q)).map(|p| p.name.clone());
     Some((outputs, q_pin))
@@ -133,17 +135,17 @@ impl Library {
             return None;
         }
         let suffix = drive_suffix(&plain.name);
-        self.cells
-            .iter()
-            .filter(|c| c.is_scan_flop() && !c.dont_use && matches(plain, c))
-            .min_by(|a, b| {
+        self.cells.iter().filter(|c| c.is_scan_flop() && !c.dont_use && matches(plain, c)).min_by(
+            |a, b| {
                 let key = |c: &LibCell| (drive_suffix(&c.name) != suffix, c.area.is_none());
                 key(a).cmp(&key(b)).then(
-                    a.area.unwrap_or(0.0).partial_cmp(&b.area.unwrap_or(0.0)).unwrap_or(
-                        std::cmp::Ordering::Equal,
-                    ),
+                    a.area
+                        .unwrap_or(0.0)
+                        .partial_cmp(&b.area.unwrap_or(0.0))
+                        .unwrap_or(std::cmp::Ordering::Equal),
                 )
-            })
+            },
+        )
     }
 }
 
@@ -209,7 +211,9 @@ impl LibCell {
         let pin_net = |c: Control| match c {
             Control::Pin { index, inverted } => Ok((Some(nets[index]), inverted)),
             Control::Absent => Ok((None, false)),
-            Control::Complex => Err(format!("cell `{}` has a control that is not a pin", self.name)),
+            Control::Complex => {
+                Err(format!("cell `{}` has a control that is not a pin", self.name))
+            }
         };
         let (clock, clock_inverted) = pin_net(state.clock)?;
         let (clear, clear_active_low) = pin_net(state.clear)?;

@@ -400,7 +400,8 @@ fn power_order_cuts_shift_transitions() {
 }
 
 /// Library scan flip-flops (sky130 `sdfxtp`, whose `test_cell` marks `SCD`/`SCE`) are stitched
-/// through their own multiplexer; plain ones (`dfxtp`) get one. Functional mode had the scan
+/// through their own multiplexer; plain ones (`dfxtp`) become the library's scan flip-flop
+/// (`sdfxtp`), whose multiplexer is one more gate. Functional mode had the scan
 /// enable tied to 0, so with `scan_enable` at 0 the design computes what it did, and the chain
 /// shifts.
 #[test]
@@ -435,7 +436,11 @@ endmodule
         let inserted = insert_scan(&netlist, &opts).expect("inserts");
         assert_eq!(inserted.report.library_scan_cells, 2);
         assert_eq!(inserted.report.library_scan_cells_reused, 2);
-        // One multiplexer (for f2) and one buffer per scan-out.
+        assert_eq!(inserted.report.library_scan_cells_swapped, 1);
+        assert_eq!(inserted.report.multiplexed_flops, 0);
+        let f2 = inserted.netlist.instances().iter().find(|i| i.name == "f2").expect("f2");
+        assert_eq!(f2.cell_type, "sky130_fd_sc_hd__sdfxtp_1");
+        // One multiplexer (f2's scan cell's) and one buffer per scan-out.
         assert_eq!(inserted.netlist.gate_count(), plain + 1 + chains);
         assert_equivalent(&netlist, &inserted, 9);
         assert_shifts(&inserted, 9);
@@ -450,4 +455,120 @@ endmodule
     assert_eq!(inserted.netlist.gate_count(), plain + 3 + 1);
     assert_equivalent(&netlist, &inserted, 9);
     assert_shifts(&inserted, 9);
+}
+
+/// Writes the scan-inserted netlist with its cells, reads it back with the library, and
+/// returns it with the same chains: the netlist a user gets from `atpg scan --liberty`.
+fn reread(inserted: &Inserted, library: &netlist::Library) -> Inserted {
+    let text = netlist::verilog_writer::write_verilog_cells(&inserted.netlist);
+    let options = netlist::verilog::VerilogOptions { library: Some(library), ..Default::default() };
+    let netlist = netlist::verilog::parse_verilog(&text, "scan.v", &options)
+        .unwrap_or_else(|e| panic!("the written netlist reads back: {e}"));
+    assert_eq!(netlist.gate_count(), inserted.netlist.gate_count(), "the same decomposition");
+    assert_eq!(netlist.instances().len(), inserted.netlist.instances().len());
+    Inserted { netlist, chains: inserted.chains.clone(), report: inserted.report.clone() }
+}
+
+/// On library netlists, every plain flip-flop becomes the library's scan flip-flop (sky130
+/// `dfxtp_1` -> `sdfxtp_1`, NanGate `DFF_X1` -> `SDFF_X1`, IWLS05 `DFFSRX1` -> `SDFFSRX1`);
+/// the netlist written with its cells and read back computes what the original does with
+/// `scan_enable` at 0 and shifts with it at 1, as does the netlist in memory.
+#[test]
+fn library_flip_flops_become_scan_flip_flops() {
+    let Some(dir) = netlist::testdata::benchmarks() else {
+        eprintln!("notice: ../shared/benchmarks absent; skipping the library scan swap");
+        return;
+    };
+    for (design, lib, scan_prefix) in [
+        (
+            "cells/sky130hd/gcd_sky130hd.v",
+            "cells/sky130hd/sky130hd_tt.lib.gz",
+            "sky130_fd_sc_hd__sdf",
+        ),
+        ("cells/nangate45/gcd_nangate45.v", "cells/nangate45/nangate45_functions.lib", "SDFF"),
+        ("cells/iwls05_gsclib/s1196.v", "cells/iwls05_gsclib/gsclib_functions.lib", "SDFF"),
+    ] {
+        let library = netlist::liberty::read_liberty(&dir.join(lib)).expect("library reads");
+        let read = netlist::ReadOptions { library: Some(&library), ..Default::default() };
+        let original = netlist::read_netlist(&dir.join(design), &read).expect("design reads");
+        let flops = original.flops().len();
+        for chains in [1, 3] {
+            let opts = ScanOptions {
+                limit: ChainLimit::Chains(chains),
+                library: Some(&library),
+                ..ScanOptions::default()
+            };
+            let inserted = insert_scan(&original, &opts).expect("inserts");
+            assert_eq!(inserted.report.library_scan_cells_swapped, flops, "{design}");
+            assert_eq!(inserted.report.multiplexed_flops, 0, "{design}");
+            assert_equivalent(&original, &inserted, 3);
+            assert_shifts(&inserted, 3);
+            let back = reread(&inserted, &library);
+            for &flop in back.netlist.flops() {
+                let instance = back.netlist.cell(flop).instance.expect("a cell");
+                let cell_type = &back.netlist.instances()[instance.index()].cell_type;
+                assert!(cell_type.starts_with(scan_prefix), "{design}: {cell_type}");
+            }
+            assert_equivalent(&original, &back, 4);
+            assert_shifts(&back, 4);
+        }
+    }
+}
+
+/// A library without scan flip-flops: each flip-flop gets a multiplexer in front of its data
+/// pin, stays an instance of its cell in the written netlist, and the report says so.
+#[test]
+fn flip_flops_without_a_scan_cell_get_a_multiplexer_in_front_of_their_pin() {
+    let library = netlist::Library::parse(
+        r#"library (noscan) {
+  cell (DFFR) {
+    ff (IQ, IQN) { next_state : "D"; clocked_on : "CK"; clear : "!RN"; }
+    pin (D) { direction : input; }
+    pin (CK) { direction : input; clock : true; }
+    pin (RN) { direction : input; }
+    pin (Q) { direction : output; function : "IQ"; }
+    pin (QN) { direction : output; function : "IQN"; }
+  }
+  cell (NAND2) {
+    pin (A) { direction : input; }
+    pin (B) { direction : input; }
+    pin (Y) { direction : output; function : "!(A & B)"; }
+  }
+}"#,
+        "noscan.lib",
+    )
+    .expect("library reads");
+    let verilog = "
+module noscan (clk, rn, a, y);
+  input clk, rn, a;
+  output y;
+  wire q1, q2, n1, n2;
+  DFFR f1 (.CK(clk), .RN(rn), .D(n1), .Q(q1));
+  DFFR f2 (.CK(clk), .RN(rn), .D(n2), .QN(q2));
+  NAND2 g1 (.A(a), .B(q2), .Y(n1));
+  NAND2 g2 (.A(q1), .B(q1), .Y(n2));
+  NAND2 g3 (.A(q1), .B(q2), .Y(y));
+endmodule
+";
+    let options =
+        netlist::verilog::VerilogOptions { library: Some(&library), ..Default::default() };
+    let original =
+        netlist::verilog::parse_verilog(verilog, "noscan.v", &options).expect("design reads");
+    let opts = ScanOptions { library: Some(&library), ..ScanOptions::default() };
+    let inserted = insert_scan(&original, &opts).expect("inserts");
+    assert_eq!(inserted.report.library_scan_cells_swapped, 0);
+    assert_eq!(inserted.report.multiplexed_flops, 2);
+    assert!(
+        inserted.report.notes.iter().any(|n| n.contains("2 instances of `DFFR`")),
+        "{:?}",
+        inserted.report.notes
+    );
+    let text = netlist::verilog_writer::write_verilog_cells(&inserted.netlist);
+    assert_eq!(text.matches("DFFR ").count(), 2, "{text}");
+    assert!(!text.contains("$_DFF"), "{text}");
+    assert_equivalent(&original, &inserted, 5);
+    assert_shifts(&inserted, 5);
+    let back = reread(&inserted, &library);
+    assert_equivalent(&original, &back, 6);
+    assert_shifts(&back, 6);
 }

@@ -13,6 +13,7 @@
 //! nothing, and the netlist stays exactly what reading the swapped cell would build.
 
 use crate::expr::Expr;
+use crate::gate::GateKind;
 use crate::netlist::{CellId, CellKind, FlopInfo, InstancePin, NetId, Netlist};
 
 use super::cell::{LibCell, LibCellKind};
@@ -152,9 +153,10 @@ impl Library {
 impl LibCell {
     /// Turns the standard-cell instance that flip-flop `flop` belongs to into an instance of
     /// this scan cell, which must be [`Library::scan_equivalent`] of its cell: the scan-in pin
-    /// is connected to `scan_in` and the scan-enable pin to `scan_enable` (pass the nets the
-    /// pins must carry: an inverted scan pin is the caller's business), the other pins stay on
-    /// their nets. The flip-flop reads the scan cell's next-state logic (added as primitives of
+    /// is connected to `scan_in` and the scan-enable pin to `scan_enable` (each through a new
+    /// inverter primitive, of no instance, when the library marks the pin inverted, so that
+    /// `scan_enable` at 1 always shifts and the chain carries `scan_in` uninverted), the other
+    /// pins stay on their nets. The flip-flop reads the scan cell's next-state logic (added as primitives of
     /// the instance) and its record gains the scan pins; the instance's cell type and pin
     /// record become this cell's. The result is what reading the instance as this cell builds.
     ///
@@ -221,13 +223,29 @@ impl LibCell {
         let (Some(q), Some((si, se))) = (q, model.scan) else {
             return Err(format!("cell `{}` has no scan pins", self.name));
         };
+
+        // Inverters for inverted scan pins, now that nothing can fail.
+        for (index, inverted, what) in
+            [(si, pins.scan_in_inverted, "scan_in"), (se, pins.scan_enable_inverted, "scan_enable")]
+        {
+            if inverted {
+                let out = netlist.add_internal_net(&format!("{name}/{what}_n"));
+                let gate = netlist.add_gate(
+                    format!("{name}/{what}_inv"),
+                    GateKind::Not,
+                    &[nets[index]],
+                    out,
+                );
+                netlist.set_cell_pos(gate, pos);
+                nets[index] = out;
+            }
+        }
         let record: Vec<InstancePin> = self
             .pins
             .iter()
             .zip(&nets)
             .map(|(p, &net)| InstancePin { name: p.name.clone(), direction: p.direction, net })
             .collect();
-
         let next_state = state
             .next_state
             .try_map(&mut |s| match *s {

@@ -276,7 +276,8 @@ pub fn write_verilog(netlist: &Netlist) -> String {
     }
     let names: FxHashMap<CellId, String> = instance_names(netlist).into_iter().collect();
     for cell in netlist.cells() {
-        write_primitive(netlist, cell, names.get(&cell).map(String::as_str), &mut out);
+        let net = |n: NetId| verilog_identifier(netlist.net_name(n));
+        write_primitive(netlist, cell, names.get(&cell).map(String::as_str), &net, &mut out);
     }
     out.push_str("endmodule\n");
     out
@@ -407,7 +408,11 @@ fn is_named_primitive(kind: &CellKind) -> bool {
 pub fn write_verilog_cells(netlist: &Netlist) -> String {
     let (intact, members) = intact_instances(netlist);
     let mut out = String::new();
-    let ports = write_header(netlist, &mut out);
+    let (ports, bits) = write_header_with_buses(netlist, &mut out);
+    let net_ref = |n: NetId| {
+        let name = netlist.net_name(n);
+        bits.get(name).cloned().unwrap_or_else(|| verilog_identifier(name))
+    };
     let names: FxHashMap<CellId, String> = cell_instance_names(netlist).into_iter().collect();
     let instances = netlist.instances();
     let mine = |net: NetId, i: usize| {
@@ -432,11 +437,7 @@ pub fn write_verilog_cells(netlist: &Netlist) -> String {
                     format!(".{}()", verilog_identifier(&p.name))
                 } else {
                     used.insert(p.net);
-                    format!(
-                        ".{}({})",
-                        verilog_identifier(&p.name),
-                        verilog_identifier(netlist.net_name(p.net))
-                    )
+                    format!(".{}({})", verilog_identifier(&p.name), net_ref(p.net))
                 }
             })
             .collect();
@@ -471,7 +472,7 @@ pub fn write_verilog_cells(netlist: &Netlist) -> String {
                 used.extend([info.clock, info.clear, info.preset].into_iter().flatten());
             }
         }
-        write_primitive(netlist, cell, names.get(&cell).map(String::as_str), &mut body);
+        write_primitive(netlist, cell, names.get(&cell).map(String::as_str), &net_ref, &mut body);
     }
     // Instances without primitives (fillers, tap cells, diodes) last.
     for i in 0..instances.len() {
@@ -488,6 +489,87 @@ pub fn write_verilog_cells(netlist: &Netlist) -> String {
     out.push_str(&body);
     out.push_str("endmodule\n");
     out
+}
+
+/// `base` and `index` of a bus bit name `base[index]`.
+fn bus_bit(name: &str) -> Option<(&str, i64)> {
+    let open = name.find('[')?;
+    let index = name[open + 1..].strip_suffix(']')?.parse().ok()?;
+    (open > 0).then(|| (&name[..open], index))
+}
+
+/// Like [`write_header`], but runs of ports named `base[i]` with consecutive indices and the
+/// same direction become one vector port `base` (as the design had them, and as testbenches
+/// of an external netlist connect them); returns the port names and, for each such bit, how
+/// the module refers to it (`base[i]`, where `\base[i] ` would be another signal).
+fn write_header_with_buses<'n>(
+    netlist: &'n Netlist,
+    out: &mut String,
+) -> (FxHashSet<&'n str>, FxHashMap<&'n str, String>) {
+    struct Port {
+        name: String,
+        range: Option<(i64, i64)>,
+        input: bool,
+    }
+    let mut ports: Vec<Port> = Vec::new();
+    let mut names: FxHashSet<&str> = FxHashSet::default();
+    let mut bits: FxHashMap<&str, String> = FxHashMap::default();
+    let mut bus_of: FxHashMap<&str, usize> = FxHashMap::default();
+    let cells = netlist.inputs().iter().map(|&c| (c, true));
+    for (cell, input) in cells.chain(netlist.outputs().iter().map(|&c| (c, false))) {
+        let name = netlist.cell(cell).name.as_str();
+        if !names.insert(name) {
+            continue;
+        }
+        // A base that is itself a net stays scalar bits.
+        let bit = bus_bit(name).filter(|(base, _)| netlist.find_net(base).is_none());
+        if let Some((base, index)) = bit {
+            let extends = bus_of.get(base).copied().filter(|&p| {
+                let port = &ports[p];
+                port.range.is_some_and(|(left, right)| {
+                    let step = if right >= left { 1 } else { -1 };
+                    port.input == input
+                        && (right == left || index - right == step)
+                        && (index - right).abs() == 1
+                })
+            });
+            match extends {
+                Some(p) => {
+                    if let Some((_, right)) = &mut ports[p].range {
+                        *right = index;
+                    }
+                    bits.insert(name, format!("{}[{index}]", ports[p].name));
+                    continue;
+                }
+                None if !bus_of.contains_key(base) => {
+                    bus_of.insert(base, ports.len());
+                    let port_name = verilog_identifier(base);
+                    bits.insert(name, format!("{port_name}[{index}]"));
+                    ports.push(Port { name: port_name, range: Some((index, index)), input });
+                    continue;
+                }
+                None => {}
+            }
+        }
+        ports.push(Port { name: verilog_identifier(name), range: None, input });
+    }
+    let _ = writeln!(out, "// {} written by the atpg toolkit", netlist.name());
+    let list: Vec<&str> = ports.iter().map(|p| p.name.as_str()).collect();
+    let _ = writeln!(out, "module {} ({});", verilog_identifier(netlist.name()), list.join(", "));
+    for input in [true, false] {
+        for port in ports.iter().filter(|p| p.input == input) {
+            let direction = if input { "input" } else { "output" };
+            match port.range {
+                Some((left, right)) => {
+                    let _ = writeln!(out, "  {direction} [{left}:{right}] {};", port.name);
+                }
+                None => {
+                    let _ = writeln!(out, "  {direction} {};", port.name);
+                }
+            }
+        }
+    }
+    (names, bits)
 }
 
 /// Writes the comment line, the module header and the port declarations; returns the port
@@ -522,23 +604,27 @@ fn write_header<'n>(netlist: &'n Netlist, out: &mut String) -> FxHashSet<&'n str
 
 /// Writes one primitive cell (gate, constant, multiplexer or flip-flop; ports write nothing)
 /// under the instance name `name`.
-fn write_primitive(netlist: &Netlist, cell: CellId, name: Option<&str>, out: &mut String) {
+fn write_primitive(
+    netlist: &Netlist,
+    cell: CellId,
+    name: Option<&str>,
+    net: &dyn Fn(NetId) -> String,
+    out: &mut String,
+) {
     let id = |name: &str| verilog_identifier(name);
     let data = netlist.cell(cell);
     let Some(output) = netlist.cell_output(cell) else { return };
     let inputs = netlist.cell_inputs(cell);
-    let o = id(netlist.net_name(output));
-    let args: Vec<String> = inputs.iter().map(|&n| id(netlist.net_name(n))).collect();
+    let o = net(output);
+    let args: Vec<String> = inputs.iter().map(|&n| net(n)).collect();
     let name = name.map(id).unwrap_or_default();
     match &data.kind {
         CellKind::Input | CellKind::Output => {}
         CellKind::Flop(info) => {
             let (cell_type, controls) = flop_cell(info);
-            let clock = info.clock.map(|c| id(netlist.net_name(c))).unwrap_or_default();
-            let controls: String = controls
-                .iter()
-                .map(|(pin, net)| format!(".{pin}({}), ", id(netlist.net_name(*net))))
-                .collect();
+            let clock = info.clock.map(net).unwrap_or_default();
+            let controls: String =
+                controls.iter().map(|(pin, n)| format!(".{pin}({}), ", net(*n))).collect();
             let _ = writeln!(
                 out,
                 "  {} {name} (.C({clock}), {controls}.D({}), .Q({o}));",

@@ -133,7 +133,7 @@ fn random_mixed(library: &Library, seed: u64, n: usize) -> Netlist {
     netlist.add_input(rn);
     let pos = netlist::SourcePos::default();
     for k in 0..n {
-        let mut pick = |rng: &mut ChaCha8Rng| signals[rng.gen_range(0..signals.len())];
+        let pick = |rng: &mut ChaCha8Rng| signals[rng.gen_range(0..signals.len())];
         let (x, y) = (pick(&mut rng), pick(&mut rng));
         let out = netlist.net(&format!("n{k}"));
         let name = format!("u{k}");

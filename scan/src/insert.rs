@@ -24,8 +24,23 @@
 //! instance's pin record follows. What the pins were connected to before is left in place,
 //! unread. A scan flip-flop whose scan-in or scan-enable pin shares its net with another pin of
 //! the cell, or whose cell the library does not describe, gets a multiplexer like a plain
-//! flip-flop. The report counts both kinds. Plain flip-flops are not swapped for the library's
-//! scan flip-flops: they get a multiplexer primitive.
+//! flip-flop.
+//!
+//! With [`ScanOptions::library`], a plain library flip-flop becomes the library's scan
+//! flip-flop of the same behaviour ([`netlist::Library::scan_equivalent`]: sky130 `dfxtp_1` ->
+//! `sdfxtp_1`, `dfrtp_1` -> `sdfrtp_1`, NanGate `DFF_X1` -> `SDFF_X1`; same drive strength
+//! preferred, `dont_use` cells skipped): the instance's cell type and pins change, its D pin
+//! keeps its net, its scan-in pin reads the previous cell's Q (or `scan_in_K`) and its scan
+//! enable `scan_enable`, and the scan cell's next-state logic joins the instance's primitives
+//! ([`netlist::liberty::LibCell::replace_flip_flop`]), so the netlist is what reading the written cells
+//! back builds. A library flip-flop with no matching scan cell gets the multiplexer in front of
+//! its data *pin* (the instance's D pin reads the multiplexer), so it stays an instance of its
+//! cell in [`netlist::verilog_writer::write_verilog_cells`]; only when its next state is logic
+//! inside the cell (an enable flip-flop) does the multiplexer go in front of the flip-flop
+//! primitive, and the writer then writes that instance as primitives. The report counts reused,
+//! swapped and multiplexed flip-flops and names the cells that had no scan equivalent. Without
+//! a library every flip-flop gets a multiplexer primitive in front of its data input, as
+//! described at the top.
 
 use netlist::{CellId, CellKind, GateKind, Library, NetId, Netlist, ScanChain, ScanChains};
 

@@ -662,6 +662,32 @@ fn library_scan_flow(design: &Path, liberty: &Path, scan_prefix: &str) {
     let count = run["patterns"].as_u64().expect("pattern count") as usize;
     assert_eq!(scan_summary(&output), ((count, 0), 0), "{output}");
     assert!(!output.contains("FAIL"), "{output}");
+
+    // One captured bit flipped: exactly that pattern fails (the check has teeth).
+    let library = netlist::liberty::read_liberty(liberty).expect("library reads");
+    let options = netlist::ReadOptions { library: Some(&library), ..Default::default() };
+    let circuit =
+        netlist::read_netlist(&scan_v, &options).expect("reads").levelize().expect("levelizes");
+    let wrong = dir.join("wrong.txt");
+    let flop = circuit.scan_cells().len() / 2;
+    flip_captured(&patterns, circuit.num_primary_outputs(), flop, 0, &wrong);
+    ok(atpg(&[
+        "testbench",
+        s(&scan_v),
+        s(&wrong),
+        "--liberty",
+        s(liberty),
+        "--scan-chains",
+        s(&chains),
+        "-o",
+        s(&tb),
+    ]));
+    let compile =
+        Command::new("iverilog").arg("-o").arg(&sim).arg(&tb).arg(&scan_v).output().expect("runs");
+    assert!(compile.status.success(), "iverilog: {}", String::from_utf8_lossy(&compile.stderr));
+    let output = Command::new("vvp").arg("-n").arg(&sim).output().expect("vvp runs");
+    let output = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(scan_summary(&output), ((count - 1, 1), 0), "{output}");
 }
 
 #[test]

@@ -31,9 +31,12 @@ fn control_name(cell: &LibCell, control: Control) -> Result<Option<(&str, bool)>
     }
 }
 
+/// A cell's outputs as [`output_functions`] describes them.
+type Outputs = (Vec<(String, Expr<String>)>, Option<String>);
+
 /// The decomposed output functions with pin names (the state written `IQ`), in pin order, and
 /// the name of the pin that is the state itself.
-fn output_functions(cell: &LibCell) -> Option<(Vec<(String, Expr<String>)>, Option<String>)> {
+fn output_functions(cell: &LibCell) -> Option<Outputs> {
     let model = cell.model.as_ref()?;
     let name = |s: &Signal| -> Result<String, ()> {
         match *s {

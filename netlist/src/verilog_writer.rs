@@ -401,7 +401,9 @@ fn is_named_primitive(kind: &CellKind) -> bool {
 /// gates of a mixed netlist) are written as [`write_verilog`] writes them. Read the file back
 /// with the same Liberty library. An output pin whose net only the cell itself uses is left
 /// unconnected (`.Q()`), as reading leaves it; an instance whose decomposition was edited inside
-/// is written as its primitives (see [`cell_instance_names`] for the names).
+/// is written as its primitives (see [`cell_instance_names`] for the names; a simulator then
+/// needs [`flop_models`] for its flip-flop). Runs of ports named `base[i]` with consecutive
+/// indices are written as one vector port, as the design had them.
 ///
 /// The nets declared are the ones written connections use, so the internal nets of the cells'
 /// decompositions do not appear.

@@ -681,3 +681,53 @@ proptest! {
         assert_shifts(&back, seed);
     }
 }
+
+/// A flip-flop whose next state is logic inside its cell (sky130 `edfxtp`, an enable
+/// flip-flop) has no scan equivalent and no D pin to put the multiplexer in front of: the
+/// multiplexer goes in front of the flip-flop primitive, and the cell writer writes that one
+/// instance as its primitives, so the written netlist still computes what the original does
+/// and shifts.
+#[test]
+fn enable_flip_flops_are_multiplexed_inside_and_written_as_primitives() {
+    let Some(dir) = netlist::testdata::benchmarks() else { return };
+    let library = netlist::liberty::read_liberty(&dir.join("cells/sky130hd/sky130hd_tt.lib.gz"))
+        .expect("sky130 reads");
+    let verilog = "
+module enable_ff (clk, a, de, y);
+  input clk, a, de;
+  output y;
+  wire q1, q2, n1;
+  sky130_fd_sc_hd__edfxtp_1 f1 (.CLK(clk), .D(n1), .DE(de), .Q(q1));
+  sky130_fd_sc_hd__dfxtp_1 f2 (.CLK(clk), .D(q1), .Q(q2));
+  sky130_fd_sc_hd__nand2_1 g1 (.A(a), .B(q2), .Y(n1));
+  sky130_fd_sc_hd__buf_1 g2 (.A(q2), .X(y));
+endmodule
+";
+    let options =
+        netlist::verilog::VerilogOptions { library: Some(&library), ..Default::default() };
+    let original =
+        netlist::verilog::parse_verilog(verilog, "enable_ff.v", &options).expect("design reads");
+    let opts = ScanOptions { library: Some(&library), ..ScanOptions::default() };
+    let inserted = insert_scan(&original, &opts).expect("inserts");
+    assert_eq!(inserted.report.library_scan_cells_swapped, 1);
+    assert_eq!(inserted.report.multiplexed_flops, 1);
+    assert!(
+        inserted.report.notes.iter().any(|n| n.contains("`sky130_fd_sc_hd__edfxtp_1`")),
+        "{:?}",
+        inserted.report.notes
+    );
+    assert_equivalent(&original, &inserted, 8);
+    assert_shifts(&inserted, 8);
+    let text = netlist::verilog_writer::write_verilog_cells(&inserted.netlist);
+    assert!(!text.contains("edfxtp"), "{text}");
+    assert!(text.contains("sky130_fd_sc_hd__sdfxtp_1 f2 ("), "{text}");
+    let back = netlist::verilog::parse_verilog(&text, "scan.v", &options).expect("reads back");
+    assert_eq!(back.gate_count(), inserted.netlist.gate_count());
+    let back = Inserted {
+        netlist: back,
+        chains: inserted.chains.clone(),
+        report: inserted.report.clone(),
+    };
+    assert_equivalent(&original, &back, 9);
+    assert_shifts(&back, 9);
+}

@@ -582,7 +582,8 @@ fn scan_testbench_rejects_chains_that_do_not_fit() {
 
 /// `atpg scan --liberty` on a library netlist: every plain flip-flop becomes the library's
 /// scan flip-flop (`scan_prefix`), the netlist is written with its cells, `atpg run` on it with
-/// the library and the chain file detects every testable fault with no aborts, and, in
+/// the library and the chain file detects every testable fault with no aborts and gives the
+/// original's test coverage, and, in
 /// iverilog with the Liberty-derived cell models, the testbench's chain test shifts through
 /// every chain and every pattern loads, captures and unloads through the chains (0 failed).
 fn library_scan_flow(design: &Path, liberty: &Path, scan_prefix: &str) {
@@ -636,6 +637,13 @@ fn library_scan_flow(design: &Path, liberty: &Path, scan_prefix: &str) {
     let run = read_json(&run_report);
     assert_eq!(run["faults"]["aborted"], 0, "{run}");
     assert_eq!(run["faults"]["undetected"], 0, "{run}");
+    // The same test coverage and untestable faults as the original's full-scan view (the scan
+    // cells' scan pins add faults, all detected).
+    let original = dir.join("original.json");
+    ok(atpg(&["run", s(design), "--liberty", s(liberty), "--report", s(&original)]));
+    let original = read_json(&original);
+    assert_eq!(original["test_coverage"], run["test_coverage"], "{original}\n{run}");
+    assert_eq!(original["faults"]["untestable"], run["faults"]["untestable"], "{original}\n{run}");
 
     if !simulator_available() {
         return;

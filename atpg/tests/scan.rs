@@ -216,7 +216,17 @@ fn dual_spm_scan_chains_run_through_atpg() {
             <= report["wirelength_nearest_neighbour_um"].as_f64()
     );
     let stil = tmp.path().join("p.stil");
-    ok(atpg(&["run", s(&out), "--scan-chains", s(&chains), "-o", s(&stil)]));
+    // The scan-inserted netlist keeps its sky130 cells: read it with the library.
+    ok(atpg(&[
+        "run",
+        s(&out),
+        "--liberty",
+        s(&liberty),
+        "--scan-chains",
+        s(&chains),
+        "-o",
+        s(&stil),
+    ]));
     assert!(std::fs::read_to_string(&stil).expect("written").contains("scan_in_4"));
 }
 
@@ -568,4 +578,146 @@ fn scan_testbench_rejects_chains_that_do_not_fit() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("no_such_port"), "{stderr}");
     assert!(!tb.exists());
+}
+
+/// `atpg scan --liberty` on a library netlist: every plain flip-flop becomes the library's
+/// scan flip-flop (`scan_prefix`), the netlist is written with its cells, `atpg run` on it with
+/// the library and the chain file detects every testable fault with no aborts and gives the
+/// original's test coverage, and, in
+/// iverilog with the Liberty-derived cell models, the testbench's chain test shifts through
+/// every chain and every pattern loads, captures and unloads through the chains (0 failed).
+fn library_scan_flow(design: &Path, liberty: &Path, scan_prefix: &str) {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let dir = tmp.path();
+    let (scan_v, chains, report) =
+        (dir.join("scan.v"), dir.join("chains.json"), dir.join("report.json"));
+    let stdout = ok(atpg(&[
+        "scan",
+        s(design),
+        "--liberty",
+        s(liberty),
+        "--chains",
+        "3",
+        "--order",
+        "netlist",
+        "-o",
+        s(&scan_v),
+        "--chains-out",
+        s(&chains),
+        "--report",
+        s(&report),
+    ]));
+    let report = read_json(&report);
+    let flops = report["flip_flops"].as_u64().expect("flip-flop count");
+    assert!(flops > 0);
+    assert_eq!(report["library_scan_cells_swapped"].as_u64(), Some(flops), "{stdout}");
+    assert_eq!(report["multiplexed_flops"].as_u64(), Some(0), "{stdout}");
+    // The cells are kept: one scan flip-flop instance per flip-flop, no flip-flop primitive.
+    let written = std::fs::read_to_string(&scan_v).expect("written");
+    let scan_cells =
+        written.lines().filter(|l| l.trim_start().starts_with(scan_prefix)).count() as u64;
+    assert_eq!(scan_cells, flops, "{written}");
+    assert!(!written.contains("$_DFF"));
+
+    let (patterns, run_report) = (dir.join("p.txt"), dir.join("run.json"));
+    ok(atpg(&[
+        "run",
+        s(&scan_v),
+        "--liberty",
+        s(liberty),
+        "--scan-chains",
+        s(&chains),
+        "-o",
+        s(&dir.join("p.stil")),
+        "--text",
+        s(&patterns),
+        "--report",
+        s(&run_report),
+    ]));
+    let run = read_json(&run_report);
+    assert_eq!(run["faults"]["aborted"], 0, "{run}");
+    assert_eq!(run["faults"]["undetected"], 0, "{run}");
+    // The same test coverage and untestable faults as the original's full-scan view (the scan
+    // cells' scan pins add faults, all detected).
+    let original = dir.join("original.json");
+    ok(atpg(&["run", s(design), "--liberty", s(liberty), "--report", s(&original)]));
+    let original = read_json(&original);
+    assert_eq!(original["test_coverage"], run["test_coverage"], "{original}\n{run}");
+    assert_eq!(original["faults"]["untestable"], run["faults"]["untestable"], "{original}\n{run}");
+
+    if !simulator_available() {
+        return;
+    }
+    let tb = dir.join("tb.v");
+    ok(atpg(&[
+        "testbench",
+        s(&scan_v),
+        s(&patterns),
+        "--liberty",
+        s(liberty),
+        "--scan-chains",
+        s(&chains),
+        "-o",
+        s(&tb),
+    ]));
+    let sim = dir.join("sim");
+    let compile =
+        Command::new("iverilog").arg("-o").arg(&sim).arg(&tb).arg(&scan_v).output().expect("runs");
+    assert!(compile.status.success(), "iverilog: {}", String::from_utf8_lossy(&compile.stderr));
+    let output = Command::new("vvp").arg("-n").arg(&sim).output().expect("vvp runs");
+    assert!(output.status.success(), "vvp: {}", String::from_utf8_lossy(&output.stderr));
+    let output = String::from_utf8_lossy(&output.stdout).into_owned();
+    let count = run["patterns"].as_u64().expect("pattern count") as usize;
+    assert_eq!(scan_summary(&output), ((count, 0), 0), "{output}");
+    assert!(!output.contains("FAIL"), "{output}");
+
+    // One captured bit flipped: exactly that pattern fails (the check has teeth).
+    let library = netlist::liberty::read_liberty(liberty).expect("library reads");
+    let options = netlist::ReadOptions { library: Some(&library), ..Default::default() };
+    let circuit =
+        netlist::read_netlist(&scan_v, &options).expect("reads").levelize().expect("levelizes");
+    let wrong = dir.join("wrong.txt");
+    let flop = circuit.scan_cells().len() / 2;
+    flip_captured(&patterns, circuit.num_primary_outputs(), flop, 0, &wrong);
+    ok(atpg(&[
+        "testbench",
+        s(&scan_v),
+        s(&wrong),
+        "--liberty",
+        s(liberty),
+        "--scan-chains",
+        s(&chains),
+        "-o",
+        s(&tb),
+    ]));
+    let compile =
+        Command::new("iverilog").arg("-o").arg(&sim).arg(&tb).arg(&scan_v).output().expect("runs");
+    assert!(compile.status.success(), "iverilog: {}", String::from_utf8_lossy(&compile.stderr));
+    let output = Command::new("vvp").arg("-n").arg(&sim).output().expect("vvp runs");
+    let output = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(scan_summary(&output), ((count - 1, 1), 0), "{output}");
+}
+
+#[test]
+fn sky130_flip_flops_become_scan_cells_and_shift_in_iverilog() {
+    let Some(dir) = netlist::testdata::benchmarks() else { return };
+    let cells = dir.join("cells/sky130hd");
+    library_scan_flow(
+        &cells.join("gcd_sky130hd.v"),
+        &cells.join("sky130hd_tt.lib.gz"),
+        "sky130_fd_sc_hd__sdfxtp_1 ",
+    );
+}
+
+/// NanGate45's function-only Liberty file has no `test_cell` groups, but marks the scan pins
+/// of `SDFF*` with `signal_type`, which is enough.
+#[test]
+fn nangate45_flip_flops_become_scan_cells_and_shift_in_iverilog() {
+    let Some(dir) = netlist::testdata::benchmarks() else { return };
+    let cells = dir.join("cells/nangate45");
+    library_scan_flow(
+        &cells.join("gcd_nangate45.v"),
+        &cells.join("nangate45_functions.lib"),
+        "SDFF_X1 ",
+    );
 }

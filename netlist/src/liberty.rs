@@ -11,6 +11,8 @@
 //!   to pins and rewritten for few primitive gates (`(!A) | (!B)` is one NAND);
 //! - `liberty/instantiate.rs`: [`LibCell::instantiate`], which puts one instance into a
 //!   [`crate::Netlist`];
+//! - `liberty/scan_swap.rs`: [`Library::scan_equivalent`] and [`LibCell::replace_flip_flop`],
+//!   the scan flip-flop that replaces a plain one during scan insertion;
 //! - `liberty/verilog_models.rs`: [`write_verilog_models`], Verilog behavioural models of the
 //!   cells written from their Liberty functions, for simulating cell netlists.
 //!
@@ -25,6 +27,7 @@ mod extract;
 mod function;
 mod instantiate;
 mod model;
+mod scan_swap;
 mod simplify;
 mod syntax;
 mod verilog_models;

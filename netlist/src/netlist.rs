@@ -356,6 +356,31 @@ impl Netlist {
         Some(std::mem::replace(&mut pin.net, net))
     }
 
+    /// Replaces the non-data connections of flip-flop `cell` (scan insertion swapping a
+    /// library flip-flop for its scan version); does nothing for other cells.
+    pub(crate) fn set_flop_info(&mut self, cell: CellId, info: FlopInfo) {
+        if let Some(Node::Cell(Cell { kind: CellKind::Flop(old), .. })) =
+            self.graph.node_weight_mut(cell.node())
+        {
+            **old = info;
+        }
+    }
+
+    /// Changes the library cell of standard-cell instance `instance` and its pin record (scan
+    /// insertion swapping a flip-flop for its scan version; the primitives are updated by the
+    /// caller). Does nothing when there is no such instance.
+    pub(crate) fn set_instance_cell(
+        &mut self,
+        instance: InstanceId,
+        cell_type: String,
+        pins: Vec<InstancePin>,
+    ) {
+        if let Some(record) = self.instances.get_mut(instance.index()) {
+            record.cell_type = cell_type;
+            record.pins = pins;
+        }
+    }
+
     /// Records where `cell` was defined, for messages.
     pub fn set_cell_pos(&mut self, cell: CellId, pos: SourcePos) {
         if let Some(Node::Cell(c)) = self.graph.node_weight_mut(cell.node()) {

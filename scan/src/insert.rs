@@ -24,8 +24,23 @@
 //! instance's pin record follows. What the pins were connected to before is left in place,
 //! unread. A scan flip-flop whose scan-in or scan-enable pin shares its net with another pin of
 //! the cell, or whose cell the library does not describe, gets a multiplexer like a plain
-//! flip-flop. The report counts both kinds. Plain flip-flops are not swapped for the library's
-//! scan flip-flops: they get a multiplexer primitive.
+//! flip-flop.
+//!
+//! With [`ScanOptions::library`], a plain library flip-flop becomes the library's scan
+//! flip-flop of the same behaviour ([`netlist::Library::scan_equivalent`]: sky130 `dfxtp_1` ->
+//! `sdfxtp_1`, `dfrtp_1` -> `sdfrtp_1`, NanGate `DFF_X1` -> `SDFF_X1`; same drive strength
+//! preferred, `dont_use` cells skipped): the instance's cell type and pins change, its D pin
+//! keeps its net, its scan-in pin reads the previous cell's Q (or `scan_in_K`) and its scan
+//! enable `scan_enable`, and the scan cell's next-state logic joins the instance's primitives
+//! ([`netlist::liberty::LibCell::replace_flip_flop`]), so the netlist is what reading the written cells
+//! back builds. A library flip-flop with no matching scan cell gets the multiplexer in front of
+//! its data *pin* (the instance's D pin reads the multiplexer), so it stays an instance of its
+//! cell in [`netlist::verilog_writer::write_verilog_cells`]; only when its next state is logic
+//! inside the cell (an enable flip-flop) does the multiplexer go in front of the flip-flop
+//! primitive, and the writer then writes that instance as primitives. The report counts reused,
+//! swapped and multiplexed flip-flops and names the cells that had no scan equivalent. Without
+//! a library every flip-flop gets a multiplexer primitive in front of its data input, as
+//! described at the top.
 
 use netlist::{CellId, CellKind, GateKind, Library, NetId, Netlist, ScanChain, ScanChains};
 
@@ -127,6 +142,13 @@ pub struct ScanReport {
     /// Library scan flip-flops whose own multiplexer was reused (the others got a multiplexer
     /// in front of their data input, like plain flip-flops).
     pub library_scan_cells_reused: usize,
+    /// Plain library flip-flops replaced by the library's scan flip-flop of the same behaviour
+    /// (given [`ScanOptions::library`]).
+    pub library_scan_cells_swapped: usize,
+    /// Flip-flops that got a multiplexer primitive in front of their data input (all plain
+    /// flip-flops without a library; with one, those without a matching scan flip-flop and
+    /// library scan flip-flops that could not be reused).
+    pub multiplexed_flops: usize,
     /// Notes on choices made (more chains than asked, and the like).
     pub notes: Vec<String>,
 }
@@ -334,6 +356,9 @@ pub fn insert_scan(netlist: &Netlist, options: &ScanOptions<'_>) -> Result<Inser
         .filter(|&&f| matches!(&netlist.cell(f).kind, CellKind::Flop(i) if i.scan.is_some()))
         .count();
     let mut reused = 0;
+    let (mut swapped, mut multiplexed) = (0, 0);
+    let mut equivalents: FxHashMap<String, Option<String>> = FxHashMap::default();
+    let mut unswapped: std::collections::BTreeMap<String, usize> = Default::default();
     if !planned.is_empty() {
         let enable = scanned.net(&options.scan_enable);
         scanned.add_input(enable);
@@ -344,14 +369,38 @@ pub fn insert_scan(netlist: &Netlist, options: &ScanOptions<'_>) -> Result<Inser
             let mut previous = scanned.net(&scan_in);
             scanned.add_input(previous);
             for &flop in cells {
-                let q = reuse_scan_cell(&mut scanned, flop, enable, previous, options.library);
-                previous = match q {
-                    Some(q) => {
-                        reused += 1;
-                        q
+                if let Some(q) =
+                    reuse_scan_cell(&mut scanned, flop, enable, previous, options.library)
+                {
+                    reused += 1;
+                    previous = q;
+                    continue;
+                }
+                if let Some(library) = options.library {
+                    if let Some(q) = swap_for_scan_cell(
+                        &mut scanned,
+                        flop,
+                        enable,
+                        previous,
+                        library,
+                        &mut equivalents,
+                    ) {
+                        swapped += 1;
+                        previous = q;
+                        continue;
                     }
-                    None => stitch_cell(&mut scanned, flop, enable, previous),
-                };
+                    if let Some(cell_type) = cell_type(&scanned, flop) {
+                        *unswapped.entry(cell_type).or_insert(0) += 1;
+                    }
+                    multiplexed += 1;
+                    if let Some(q) = stitch_instance_pin(&mut scanned, flop, enable, previous) {
+                        previous = q;
+                        continue;
+                    }
+                } else {
+                    multiplexed += 1;
+                }
+                previous = stitch_cell(&mut scanned, flop, enable, previous);
             }
             let out = scanned.net(&scan_out);
             scanned.add_gate(format!("{scan_out}_buf"), GateKind::Buf, &[previous], out);
@@ -374,6 +423,11 @@ pub fn insert_scan(netlist: &Netlist, options: &ScanOptions<'_>) -> Result<Inser
             });
         }
     }
+    for (cell_type, count) in &unswapped {
+        notes.push(format!(
+            "{count} instances of `{cell_type}` got a multiplexer in front of their data pin: the library has no scan flip-flop that matches the cell"
+        ));
+    }
     let shift_transitions_final =
         options.patterns.map(|_| reports.iter().filter_map(|r| r.shift_transitions).sum());
     let report = ScanReport {
@@ -388,6 +442,8 @@ pub fn insert_scan(netlist: &Netlist, options: &ScanOptions<'_>) -> Result<Inser
         shift_transitions_final,
         library_scan_cells,
         library_scan_cells_reused: reused,
+        library_scan_cells_swapped: swapped,
+        multiplexed_flops: multiplexed,
         notes,
     };
     Ok(Inserted { netlist: scanned, chains, report })
@@ -437,6 +493,78 @@ fn reuse_scan_cell(
         }
         netlist.reconnect_instance_pin(instance_id, pin, new);
     }
+    Some(q)
+}
+
+/// The library cell `flop` is an instance of, if any.
+fn cell_type(netlist: &Netlist, flop: CellId) -> Option<String> {
+    let instance = netlist.cell(flop).instance?;
+    Some(netlist.instances()[instance.index()].cell_type.clone())
+}
+
+/// Replaces the library flip-flop `flop` by the library's scan flip-flop of the same behaviour
+/// (its scan-in pin on `previous`, its scan enable on `enable`); returns its Q net, or `None` (changing nothing) when `flop` is no instance of a
+/// cell with a scan equivalent. `equivalents` caches the scan cell per cell type.
+fn swap_for_scan_cell(
+    netlist: &mut Netlist,
+    flop: CellId,
+    enable: NetId,
+    previous: NetId,
+    library: &Library,
+    equivalents: &mut FxHashMap<String, Option<String>>,
+) -> Option<NetId> {
+    let cell = netlist.cell(flop);
+    let CellKind::Flop(info) = &cell.kind else { return None };
+    if info.scan.is_some() {
+        return None;
+    }
+    let cell_type = cell_type(netlist, flop)?;
+    let scan_name = equivalents
+        .entry(cell_type)
+        .or_insert_with_key(|t| {
+            let plain = library.cell(t)?;
+            library.scan_equivalent(plain).map(|c| c.name().to_string())
+        })
+        .clone()?;
+    let scan_cell = library.cell(&scan_name)?;
+    let q = netlist.cell_output(flop)?;
+    scan_cell.replace_flip_flop(netlist, flop, previous, enable).ok()?;
+    Some(q)
+}
+
+/// Puts the scan multiplexer in front of the data *pin* of the standard-cell instance `flop`
+/// belongs to (the pin its data input reads, when no other pin of the instance shares the
+/// net): the instance then reads the multiplexer's output there and is still an instance of
+/// its cell. Returns the flip-flop's Q net, or `None` (changing nothing) when the data input is
+/// not such a pin (the next state is logic inside the cell).
+fn stitch_instance_pin(
+    netlist: &mut Netlist,
+    flop: CellId,
+    enable: NetId,
+    previous: NetId,
+) -> Option<NetId> {
+    let cell = netlist.cell(flop);
+    let instance_id = cell.instance?;
+    let (name, pos) = (cell.name.clone(), cell.pos);
+    let d = *netlist.cell_inputs(flop).first()?;
+    let q = netlist.cell_output(flop)?;
+    let instance = &netlist.instances()[instance_id.index()];
+    let on_d: Vec<&netlist::InstancePin> = instance.pins.iter().filter(|p| p.net == d).collect();
+    let [pin] = on_d[..] else { return None };
+    if pin.direction == netlist::PinDirection::Output {
+        return None;
+    }
+    let pin = pin.name.clone();
+    let muxed = netlist.add_internal_net(&format!("{name}/scan_d"));
+    let mux =
+        netlist.add_gate(format!("{name}/scan_mux"), GateKind::Mux, &[enable, d, previous], muxed);
+    netlist.set_cell_pos(mux, pos);
+    for (reader, input) in netlist.net_sinks(d) {
+        if netlist.cell(reader).instance == Some(instance_id) {
+            netlist.reconnect_input(reader, input, muxed);
+        }
+    }
+    netlist.reconnect_instance_pin(instance_id, &pin, muxed);
     Some(q)
 }
 

@@ -4,8 +4,9 @@
 //! - [`insert`]: groups the flip-flops of a [`netlist::Netlist`] into clock domains, decides
 //!   how many chains each domain gets (balanced to within one cell), asks [`order`] for the cell
 //!   order, then stitches the chains: a multiplexer in front of every flip-flop's data input
-//!   (`D' = scan_enable ? previous Q (or scan_in_K) : D`) and new ports `scan_enable`,
-//!   `scan_in_K`, `scan_out_K`. The result is a new netlist and a [`netlist::ScanChains`].
+//!   (`D' = scan_enable ? previous Q (or scan_in_K) : D`), or, given a Liberty library, the
+//!   library's scan flip-flop in place of a plain one (and a library scan flip-flop's own
+//!   multiplexer), and new ports `scan_enable`, `scan_in_K`, `scan_out_K`. The result is a new netlist and a [`netlist::ScanChains`].
 //! - [`order`]: the order of cells along chains: netlist order, netlist proximity (flip-flops
 //!   that feed each other kept together), or placement (Manhattan wirelength minimised by
 //!   nearest neighbour, then 2-opt and Or-opt until no move gains), or shift power (fewest

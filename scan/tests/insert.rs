@@ -400,7 +400,8 @@ fn power_order_cuts_shift_transitions() {
 }
 
 /// Library scan flip-flops (sky130 `sdfxtp`, whose `test_cell` marks `SCD`/`SCE`) are stitched
-/// through their own multiplexer; plain ones (`dfxtp`) get one. Functional mode had the scan
+/// through their own multiplexer; plain ones (`dfxtp`) become the library's scan flip-flop
+/// (`sdfxtp`), whose multiplexer is one more gate. Functional mode had the scan
 /// enable tied to 0, so with `scan_enable` at 0 the design computes what it did, and the chain
 /// shifts.
 #[test]
@@ -435,7 +436,11 @@ endmodule
         let inserted = insert_scan(&netlist, &opts).expect("inserts");
         assert_eq!(inserted.report.library_scan_cells, 2);
         assert_eq!(inserted.report.library_scan_cells_reused, 2);
-        // One multiplexer (for f2) and one buffer per scan-out.
+        assert_eq!(inserted.report.library_scan_cells_swapped, 1);
+        assert_eq!(inserted.report.multiplexed_flops, 0);
+        let f2 = inserted.netlist.instances().iter().find(|i| i.name == "f2").expect("f2");
+        assert_eq!(f2.cell_type, "sky130_fd_sc_hd__sdfxtp_1");
+        // One multiplexer (f2's scan cell's) and one buffer per scan-out.
         assert_eq!(inserted.netlist.gate_count(), plain + 1 + chains);
         assert_equivalent(&netlist, &inserted, 9);
         assert_shifts(&inserted, 9);
@@ -450,4 +455,281 @@ endmodule
     assert_eq!(inserted.netlist.gate_count(), plain + 3 + 1);
     assert_equivalent(&netlist, &inserted, 9);
     assert_shifts(&inserted, 9);
+}
+
+/// Writes the scan-inserted netlist with its cells, reads it back with the library, and
+/// returns it with the same chains: the netlist a user gets from `atpg scan --liberty`.
+fn reread(inserted: &Inserted, library: &netlist::Library) -> Inserted {
+    let text = netlist::verilog_writer::write_verilog_cells(&inserted.netlist);
+    let options = netlist::verilog::VerilogOptions { library: Some(library), ..Default::default() };
+    let netlist = netlist::verilog::parse_verilog(&text, "scan.v", &options)
+        .unwrap_or_else(|e| panic!("the written netlist reads back: {e}"));
+    assert_eq!(netlist.gate_count(), inserted.netlist.gate_count(), "the same decomposition");
+    assert_eq!(netlist.instances().len(), inserted.netlist.instances().len());
+    Inserted { netlist, chains: inserted.chains.clone(), report: inserted.report.clone() }
+}
+
+/// On library netlists, every plain flip-flop becomes the library's scan flip-flop (sky130
+/// `dfxtp_1` -> `sdfxtp_1`, NanGate `DFF_X1` -> `SDFF_X1`, IWLS05 `DFFSRX1` -> `SDFFSRX1`);
+/// the netlist written with its cells and read back computes what the original does with
+/// `scan_enable` at 0 and shifts with it at 1, as does the netlist in memory.
+#[test]
+fn library_flip_flops_become_scan_flip_flops() {
+    let Some(dir) = netlist::testdata::benchmarks() else {
+        eprintln!("notice: ../shared/benchmarks absent; skipping the library scan swap");
+        return;
+    };
+    for (design, lib, scan_prefix) in [
+        (
+            "cells/sky130hd/gcd_sky130hd.v",
+            "cells/sky130hd/sky130hd_tt.lib.gz",
+            "sky130_fd_sc_hd__sdf",
+        ),
+        ("cells/nangate45/gcd_nangate45.v", "cells/nangate45/nangate45_functions.lib", "SDFF"),
+        ("cells/iwls05_gsclib/s1196.v", "cells/iwls05_gsclib/gsclib_functions.lib", "SDFF"),
+    ] {
+        let library = netlist::liberty::read_liberty(&dir.join(lib)).expect("library reads");
+        let read = netlist::ReadOptions { library: Some(&library), ..Default::default() };
+        let original = netlist::read_netlist(&dir.join(design), &read).expect("design reads");
+        let flops = original.flops().len();
+        for chains in [1, 3] {
+            let opts = ScanOptions {
+                limit: ChainLimit::Chains(chains),
+                library: Some(&library),
+                ..ScanOptions::default()
+            };
+            let inserted = insert_scan(&original, &opts).expect("inserts");
+            assert_eq!(inserted.report.library_scan_cells_swapped, flops, "{design}");
+            assert_eq!(inserted.report.multiplexed_flops, 0, "{design}");
+            assert_equivalent(&original, &inserted, 3);
+            assert_shifts(&inserted, 3);
+            let back = reread(&inserted, &library);
+            for &flop in back.netlist.flops() {
+                let instance = back.netlist.cell(flop).instance.expect("a cell");
+                let cell_type = &back.netlist.instances()[instance.index()].cell_type;
+                assert!(cell_type.starts_with(scan_prefix), "{design}: {cell_type}");
+            }
+            assert_equivalent(&original, &back, 4);
+            assert_shifts(&back, 4);
+        }
+    }
+}
+
+/// A library without scan flip-flops: each flip-flop gets a multiplexer in front of its data
+/// pin, stays an instance of its cell in the written netlist, and the report says so.
+#[test]
+fn flip_flops_without_a_scan_cell_get_a_multiplexer_in_front_of_their_pin() {
+    let library = netlist::Library::parse(
+        r#"library (noscan) {
+  cell (DFFR) {
+    ff (IQ, IQN) { next_state : "D"; clocked_on : "CK"; clear : "!RN"; }
+    pin (D) { direction : input; }
+    pin (CK) { direction : input; clock : true; }
+    pin (RN) { direction : input; }
+    pin (Q) { direction : output; function : "IQ"; }
+    pin (QN) { direction : output; function : "IQN"; }
+  }
+  cell (NAND2) {
+    pin (A) { direction : input; }
+    pin (B) { direction : input; }
+    pin (Y) { direction : output; function : "!(A & B)"; }
+  }
+}"#,
+        "noscan.lib",
+    )
+    .expect("library reads");
+    let verilog = "
+module noscan (clk, rn, a, y);
+  input clk, rn, a;
+  output y;
+  wire q1, q2, n1, n2;
+  DFFR f1 (.CK(clk), .RN(rn), .D(n1), .Q(q1));
+  DFFR f2 (.CK(clk), .RN(rn), .D(n2), .QN(q2));
+  NAND2 g1 (.A(a), .B(q2), .Y(n1));
+  NAND2 g2 (.A(q1), .B(q1), .Y(n2));
+  NAND2 g3 (.A(q1), .B(q2), .Y(y));
+endmodule
+";
+    let options =
+        netlist::verilog::VerilogOptions { library: Some(&library), ..Default::default() };
+    let original =
+        netlist::verilog::parse_verilog(verilog, "noscan.v", &options).expect("design reads");
+    let opts = ScanOptions { library: Some(&library), ..ScanOptions::default() };
+    let inserted = insert_scan(&original, &opts).expect("inserts");
+    assert_eq!(inserted.report.library_scan_cells_swapped, 0);
+    assert_eq!(inserted.report.multiplexed_flops, 2);
+    assert!(
+        inserted.report.notes.iter().any(|n| n.contains("2 instances of `DFFR`")),
+        "{:?}",
+        inserted.report.notes
+    );
+    let text = netlist::verilog_writer::write_verilog_cells(&inserted.netlist);
+    assert_eq!(text.matches("DFFR ").count(), 2, "{text}");
+    assert!(!text.contains("$_DFF"), "{text}");
+    assert_equivalent(&original, &inserted, 5);
+    assert_shifts(&inserted, 5);
+    let back = reread(&inserted, &library);
+    assert_equivalent(&original, &back, 6);
+    assert_shifts(&back, 6);
+}
+
+/// A small library: a NAND, a D flip-flop with an active-low clear and both outputs, a plain D
+/// flip-flop, the scan version of the first (with its scan enable inverted, to exercise the
+/// inverters) and no scan version of the second.
+const SMALL_LIB: &str = r#"
+library (small) {
+  cell (NAND2) {
+    pin (A) { direction : input; }
+    pin (B) { direction : input; }
+    pin (Y) { direction : output; function : "!(A & B)"; }
+  }
+  cell (DFFR_X1) {
+    ff (IQ, IQN) { next_state : "D"; clocked_on : "CK"; clear : "!RN"; }
+    pin (D) { direction : input; }
+    pin (CK) { direction : input; clock : true; }
+    pin (RN) { direction : input; }
+    pin (Q) { direction : output; function : "IQ"; }
+    pin (QN) { direction : output; function : "IQN"; }
+  }
+  cell (DFF_X1) {
+    ff (IQ, IQN) { next_state : "D"; clocked_on : "CK"; }
+    pin (D) { direction : input; }
+    pin (CK) { direction : input; clock : true; }
+    pin (Q) { direction : output; function : "IQ"; }
+  }
+  cell (SDFFR_X2) {
+    area : 2;
+    ff (IQ, IQN) { next_state : "(D & SEN) | (SI & !SEN)"; clocked_on : "CK"; clear : "!RN"; }
+    pin (D) { direction : input; }
+    pin (SI) { direction : input; signal_type : test_scan_in; }
+    pin (SEN) { direction : input; signal_type : test_scan_enable_inverted; }
+    pin (CK) { direction : input; clock : true; }
+    pin (RN) { direction : input; }
+    pin (Q) { direction : output; function : "IQ"; }
+    pin (QN) { direction : output; function : "IQN"; }
+  }
+}
+"#;
+
+/// A random netlist of the small library's cells: `n` NANDs and flip-flops reading earlier
+/// signals, outputs left unconnected at random.
+fn random_cell_netlist(library: &netlist::Library, seed: u64, n: usize) -> Netlist {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut netlist = Netlist::new("cells");
+    let mut signals = Vec::new();
+    for name in ["a", "b", "c"] {
+        let net = netlist.net(name);
+        netlist.add_input(net);
+        signals.push(net);
+    }
+    let (clk, rn) = (netlist.net("clk"), netlist.net("rn"));
+    netlist.add_input(clk);
+    netlist.add_input(rn);
+    let pos = netlist::SourcePos::default();
+    for k in 0..n {
+        let pick = |rng: &mut ChaCha8Rng| signals[rng.gen_range(0..signals.len())];
+        let (x, y) = (pick(&mut rng), pick(&mut rng));
+        let out = netlist.net(&format!("n{k}"));
+        let name = format!("u{k}");
+        let cell = |c: &str| library.cell(c).expect("small cell");
+        let pins: Vec<(&str, netlist::NetId)> = match rng.gen_range(0..3) {
+            0 => vec![("A", x), ("B", y), ("Y", out)],
+            1 => vec![("D", x), ("CK", clk), ("RN", rn), (if rng.gen() { "Q" } else { "QN" }, out)],
+            _ => vec![("D", x), ("CK", clk), ("Q", out)],
+        };
+        let cell_name = match pins.len() {
+            3 if pins[0].0 == "A" => "NAND2",
+            3 => "DFF_X1",
+            _ => "DFFR_X1",
+        };
+        cell(cell_name).instantiate(&mut netlist, &name, &pins, pos).expect("instantiates");
+        signals.push(out);
+    }
+    for &net in signals[3..].iter().rev().take(3) {
+        netlist.add_output(net);
+    }
+    netlist
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    /// With a library, random cell netlists come out of scan insertion with every `DFFR_X1`
+    /// swapped for `SDFFR_X2` (inverted scan enable) and every `DFF_X1` multiplexed at its D
+    /// pin; written with their cells and read back, they compute what the original does and
+    /// shift, as the netlist in memory does.
+    #[test]
+    fn random_cell_netlists_swap_and_shift(seed in any::<u64>(), n in 1usize..40, chains in 1usize..4) {
+        let library = netlist::Library::parse(SMALL_LIB, "small.lib").expect("small library");
+        let original = random_cell_netlist(&library, seed, n);
+        // Netlists without flip-flops get no chains (`combinational_netlists_get_no_chains`).
+        prop_assume!(!original.flops().is_empty());
+        let count = |cell: &str| {
+            original.instances().iter().filter(|i| i.cell_type == cell).count()
+        };
+        let opts = ScanOptions {
+            limit: ChainLimit::Chains(chains),
+            library: Some(&library),
+            ..ScanOptions::default()
+        };
+        let inserted = insert_scan(&original, &opts).expect("inserts");
+        prop_assert_eq!(inserted.report.library_scan_cells_swapped, count("DFFR_X1"));
+        prop_assert_eq!(inserted.report.multiplexed_flops, count("DFF_X1"));
+        assert_equivalent(&original, &inserted, seed);
+        assert_shifts(&inserted, seed);
+        let back = reread(&inserted, &library);
+        let text = netlist::verilog_writer::write_verilog_cells(&inserted.netlist);
+        prop_assert!(!text.contains("$_DFF"), "{}", text);
+        assert_equivalent(&original, &back, seed);
+        assert_shifts(&back, seed);
+    }
+}
+
+/// A flip-flop whose next state is logic inside its cell (sky130 `edfxtp`, an enable
+/// flip-flop) has no scan equivalent and no D pin to put the multiplexer in front of: the
+/// multiplexer goes in front of the flip-flop primitive, and the cell writer writes that one
+/// instance as its primitives, so the written netlist still computes what the original does
+/// and shifts.
+#[test]
+fn enable_flip_flops_are_multiplexed_inside_and_written_as_primitives() {
+    let Some(dir) = netlist::testdata::benchmarks() else { return };
+    let library = netlist::liberty::read_liberty(&dir.join("cells/sky130hd/sky130hd_tt.lib.gz"))
+        .expect("sky130 reads");
+    let verilog = "
+module enable_ff (clk, a, de, y);
+  input clk, a, de;
+  output y;
+  wire q1, q2, n1;
+  sky130_fd_sc_hd__edfxtp_1 f1 (.CLK(clk), .D(n1), .DE(de), .Q(q1));
+  sky130_fd_sc_hd__dfxtp_1 f2 (.CLK(clk), .D(q1), .Q(q2));
+  sky130_fd_sc_hd__nand2_1 g1 (.A(a), .B(q2), .Y(n1));
+  sky130_fd_sc_hd__buf_1 g2 (.A(q2), .X(y));
+endmodule
+";
+    let options =
+        netlist::verilog::VerilogOptions { library: Some(&library), ..Default::default() };
+    let original =
+        netlist::verilog::parse_verilog(verilog, "enable_ff.v", &options).expect("design reads");
+    let opts = ScanOptions { library: Some(&library), ..ScanOptions::default() };
+    let inserted = insert_scan(&original, &opts).expect("inserts");
+    assert_eq!(inserted.report.library_scan_cells_swapped, 1);
+    assert_eq!(inserted.report.multiplexed_flops, 1);
+    assert!(
+        inserted.report.notes.iter().any(|n| n.contains("`sky130_fd_sc_hd__edfxtp_1`")),
+        "{:?}",
+        inserted.report.notes
+    );
+    assert_equivalent(&original, &inserted, 8);
+    assert_shifts(&inserted, 8);
+    let text = netlist::verilog_writer::write_verilog_cells(&inserted.netlist);
+    assert!(!text.contains("edfxtp"), "{text}");
+    assert!(text.contains("sky130_fd_sc_hd__sdfxtp_1 f2 ("), "{text}");
+    let back = netlist::verilog::parse_verilog(&text, "scan.v", &options).expect("reads back");
+    assert_eq!(back.gate_count(), inserted.netlist.gate_count());
+    let back = Inserted {
+        netlist: back,
+        chains: inserted.chains.clone(),
+        report: inserted.report.clone(),
+    };
+    assert_equivalent(&original, &back, 9);
+    assert_shifts(&back, 9);
 }

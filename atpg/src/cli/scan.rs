@@ -1,11 +1,16 @@
 //! `atpg scan`: inserts scan chains and writes the scan-inserted netlist and its chain file.
 //!
-//! Every flip-flop gets a multiplexer in front of its data pin (library scan flip-flops reuse
-//! their own, given `--liberty`); chains are balanced to within one
-//! cell per clock domain and ordered by placement (`--def`), netlist proximity, shift power
+//! Every flip-flop gets a multiplexer in front of its data pin; given `--liberty`, plain library
+//! flip-flops are replaced by the library's scan flip-flop of the same behaviour (sky130
+//! `dfxtp_1` -> `sdfxtp_1`; a multiplexer in front of the cell's D pin when the library has
+//! none) and library scan flip-flops reuse their own multiplexer. Chains are balanced to within
+//! one cell per clock domain and ordered by placement (`--def`), netlist proximity, shift power
 //! (`--order power --patterns P`, with P a text pattern file of the design from `atpg run
 //! --text`) or netlist order (see the `scan` crate). With `--patterns`, the weighted shift
-//! transitions are reported before (netlist order) and after ordering, whatever the order. The netlist is written as structural Verilog (`-o`), the chains as a
+//! transitions are reported before (netlist order) and after ordering, whatever the order. The
+//! netlist is written as structural Verilog (`-o`; with `--liberty`, standard cells stay
+//! instances of their library cells and only the added multiplexers and buffers are
+//! primitives, so read it back with the same Liberty file), the chains as a
 //! JSON chain file (`--chains-out`) that `atpg run --scan-chains` reads, and the ordering report
 //! as JSON (`--report`). Before anything is written, the written Verilog is read back and the
 //! chain file is checked against it, so the two always agree. Files are written atomically.
@@ -17,7 +22,9 @@ use atpg::patterns::text::read_patterns;
 use atpg::patterns::{Logic, PatternId};
 use clap::Args;
 use netlist::verilog::{parse_verilog, VerilogOptions};
-use netlist::verilog_writer::{instance_names, write_verilog};
+use netlist::verilog_writer::{
+    cell_instance_names, instance_names, write_verilog, write_verilog_cells,
+};
 use scan::{insert_scan, ChainLimit, OrderMethod, ScanOptions, ShiftPatterns};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -25,7 +32,8 @@ use std::collections::HashMap;
 use super::output::write_atomically;
 use super::DesignArgs;
 
-/// Insert scan chains: a multiplexer per flip-flop, balanced and ordered chains.
+/// Insert scan chains: a multiplexer or a library scan flip-flop per flip-flop, balanced and
+/// ordered chains.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     #[command(flatten)]
@@ -128,7 +136,15 @@ pub fn run(args: &ScanArgs) -> Result<()> {
 
     // Chain files name flip-flops as the written Verilog does (a flip-flop named like a net is
     // written under another name).
-    let written: HashMap<String, String> = instance_names(&inserted.netlist)
+    // With a library the netlist is written with its standard cells kept (the scan flip-flops
+    // included); without one, as primitives.
+    let keep_cells = library.is_some();
+    let names = if keep_cells {
+        cell_instance_names(&inserted.netlist)
+    } else {
+        instance_names(&inserted.netlist)
+    };
+    let written: HashMap<String, String> = names
         .into_iter()
         .map(|(cell, name)| (inserted.netlist.cell(cell).name.clone(), name))
         .collect();
@@ -139,14 +155,26 @@ pub fn run(args: &ScanArgs) -> Result<()> {
             }
         }
     }
-    let verilog = write_verilog(&inserted.netlist);
+    let verilog = if keep_cells {
+        write_verilog_cells(&inserted.netlist)
+    } else {
+        write_verilog(&inserted.netlist)
+    };
 
-    // Self-check: the written netlist reads back and the chain file describes it.
+    // Self-check: the written netlist reads back (into the same primitives) and the chain file
+    // describes it.
     let out_name = args.output.display().to_string();
-    let reread = parse_verilog(&verilog, &out_name, &VerilogOptions::default())
-        .context("reading back the scan-inserted netlist (a bug)")?
-        .levelize()
-        .context("compiling the scan-inserted netlist (a bug)")?;
+    let read_options = VerilogOptions { library: library.as_ref(), ..VerilogOptions::default() };
+    let reread = parse_verilog(&verilog, &out_name, &read_options)
+        .context("reading back the scan-inserted netlist (a bug)")?;
+    if reread.gate_count() != inserted.netlist.gate_count() {
+        bail!(
+            "the written scan-inserted netlist reads back with {} gates instead of {} (a bug)",
+            reread.gate_count(),
+            inserted.netlist.gate_count()
+        );
+    }
+    let reread = reread.levelize().context("compiling the scan-inserted netlist (a bug)")?;
     inserted
         .chains
         .validate(&reread)
@@ -210,6 +238,12 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         println!(
             "library scan flip-flops: {} found, {} stitched through their own multiplexer",
             r.library_scan_cells, r.library_scan_cells_reused
+        );
+    }
+    if library.is_some() {
+        println!(
+            "plain flip-flops: {} replaced by library scan flip-flops, {} given a multiplexer",
+            r.library_scan_cells_swapped, r.multiplexed_flops
         );
     }
     for note in &r.notes {

@@ -8,10 +8,11 @@
 //!
 //! Flip-flops are grouped into domains by (clock, clock edge, latch or not), in order of first
 //! appearance, where the clock is traced back through buffers and inverters to its root (a clock
-//! tree is one clock, and the root, normally a port, names the chain's clock). Chains never mix
+//! tree is one clock, and the root, normally a port, names the chain's clock). Chains do not mix
 //! domains, because shifting across clock edges or domains needs lock-up latches, which are out
-//! of scope. Within a domain the chain lengths differ by at
-//! most one. With `ChainLimit::Chains(n)` the `n` chains are shared among the domains so that the
+//! of scope; [`ScanOptions::mix_clocks`] lets flip-flops of every clock and edge share chains
+//! anyway (latches still apart), for designs whose clocks are pulsed together during shift, and
+//! the report notes it. Within a domain the chain lengths differ by at most one. With `ChainLimit::Chains(n)` the `n` chains are shared among the domains so that the
 //! longest chain is as short as possible (each domain gets at least one chain, so there may be
 //! more than `n` chains); with `ChainLimit::MaxLength(l)` each domain gets as few chains as keep
 //! every chain at most `l` long.
@@ -78,6 +79,11 @@ pub struct ScanOptions<'a> {
     pub seed: u64,
     /// The cell library, to reuse the multiplexer of library scan flip-flops.
     pub library: Option<&'a Library>,
+    /// Let flip-flops of different clocks and clock edges share chains (latches still get
+    /// their own). No lock-up latches are inserted, so shifting across domains is then safe
+    /// only when the clocks are pulsed together during shift with their skew under control;
+    /// the report says so.
+    pub mix_clocks: bool,
 }
 
 impl Default for ScanOptions<'_> {
@@ -91,6 +97,7 @@ impl Default for ScanOptions<'_> {
             patterns: None,
             seed: 0,
             library: None,
+            mix_clocks: false,
         }
     }
 }
@@ -170,8 +177,9 @@ struct Domain {
     flops: Vec<CellId>,
 }
 
-/// Groups flip-flops by (clock root, edge, latch), in order of first appearance.
-fn domains(netlist: &Netlist) -> Vec<Domain> {
+/// Groups flip-flops by (clock root, edge, latch), in order of first appearance; with `mix`,
+/// by latch or not alone (a group keeps a clock only if all its cells share one root and edge).
+fn domains(netlist: &Netlist, mix: bool) -> Vec<Domain> {
     let mut keys: Vec<(Option<NetId>, bool, bool)> = Vec::new();
     let mut domains: Vec<Domain> = Vec::new();
     for &flop in netlist.flops() {
@@ -186,8 +194,15 @@ fn domains(netlist: &Netlist) -> Vec<Domain> {
             None => (None, info.clock_inverted),
         };
         let key = (clock, inverted, info.is_latch);
-        match keys.iter().position(|k| *k == key) {
-            Some(i) => domains[i].flops.push(flop),
+        match keys.iter().position(|k| if mix { k.2 == key.2 } else { *k == key }) {
+            Some(i) => {
+                if mix && (keys[i].0, keys[i].1) != (clock, inverted) {
+                    // Several clocks or edges share the domain: it names none.
+                    keys[i].0 = None;
+                    domains[i].clock = None;
+                }
+                domains[i].flops.push(flop)
+            }
             None => {
                 keys.push(key);
                 domains.push(Domain { clock, flops: vec![flop] });
@@ -282,10 +297,20 @@ pub(crate) fn split_balanced<T: Clone>(cells: &[T], k: usize) -> Vec<Vec<T>> {
 /// is asked for and a flip-flop has no position. A netlist without flip-flops comes back
 /// unchanged with no chains.
 pub fn insert_scan(netlist: &Netlist, options: &ScanOptions<'_>) -> Result<Inserted, ScanError> {
-    let domains = domains(netlist);
+    let domains = domains(netlist, options.mix_clocks);
     let sizes: Vec<usize> = domains.iter().map(|d| d.flops.len()).collect();
     let counts = chains_per_domain(&sizes, options.limit)?;
     let mut notes = Vec::new();
+    if options.mix_clocks {
+        let separate = self::domains(netlist, false).len();
+        if separate > domains.len() {
+            notes.push(format!(
+                "{separate} clock domains (clock and edge) share chains on request: no lock-up \
+                 latches were inserted, so shifting across domains needs their clocks pulsed \
+                 together with the skew under control"
+            ));
+        }
+    }
     let total: usize = counts.iter().sum();
     if let ChainLimit::Chains(n) = options.limit {
         if total > n {

@@ -305,6 +305,34 @@ fn clock_domains_get_their_own_chains() {
     assert_balanced(&inserted);
 }
 
+#[test]
+fn mixed_clocks_share_balanced_chains_when_asked() {
+    let netlist = two_clock_netlist();
+    let mixed = ScanOptions { mix_clocks: true, ..ScanOptions::default() };
+    let inserted = insert_scan(&netlist, &mixed).expect("inserts");
+    let chains: Vec<Vec<&str>> = inserted
+        .chains
+        .chains
+        .iter()
+        .map(|c| c.cells.iter().map(String::as_str).collect())
+        .collect();
+    assert_eq!(chains, [vec!["ff0", "ff1", "ff2", "ff3", "ff4", "ff5", "ff6"]]);
+    assert_eq!(inserted.chains.chains[0].clock, None, "several clocks: the chain names none");
+    assert!(
+        inserted.report.notes.iter().any(|n| n.contains("3 clock domains")),
+        "{:?}",
+        inserted.report.notes
+    );
+    assert_equivalent(&netlist, &inserted, 5);
+    assert_shifts(&inserted, 5);
+    let two = ScanOptions { mix_clocks: true, ..options(ChainLimit::Chains(2), OrderMethod::None) };
+    let inserted = insert_scan(&netlist, &two).expect("inserts");
+    let lengths: Vec<usize> = inserted.chains.chains.iter().map(|c| c.cells.len()).collect();
+    assert_eq!(lengths, [4, 3], "two chains across all domains, balanced");
+    assert_equivalent(&netlist, &inserted, 6);
+    assert_shifts(&inserted, 6);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 

@@ -60,6 +60,11 @@ pub struct ScanArgs {
     /// Seed of `--order power` (its start cells); the same seed gives the same chains.
     #[arg(long, value_name = "N", default_value_t = 0)]
     seed: u64,
+    /// Let flip-flops of different clocks and clock edges share chains (by default each clock
+    /// domain gets its own). No lock-up latches are inserted: shifting across domains then
+    /// needs the clocks pulsed together during shift, with their skew under control.
+    #[arg(long)]
+    mix_clocks: bool,
     /// Write the chain file (JSON) to this file.
     #[arg(long, value_name = "CHAINS.json")]
     chains_out: PathBuf,
@@ -130,6 +135,7 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         patterns: patterns.as_ref(),
         seed: args.seed,
         library: library.as_ref(),
+        mix_clocks: args.mix_clocks,
         ..ScanOptions::default()
     };
     let mut inserted = insert_scan(&netlist, &options)?;

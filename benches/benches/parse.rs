@@ -34,6 +34,20 @@ fn parse(c: &mut Criterion) {
         circuit.memory_bytes(),
         circuit.memory_bytes() as f64 / gates as f64
     );
+    for (format, parsed) in [
+        ("bench", netlist::bench::parse_bench(&bench_text, "gen.bench").expect("parses")),
+        (
+            "verilog",
+            netlist::verilog::parse_verilog(&verilog_text, "gen.v", &Default::default())
+                .expect("parses"),
+        ),
+    ] {
+        eprintln!(
+            "netlist read from {format}: {} bytes, {:.1} bytes per gate",
+            parsed.memory_bytes(),
+            parsed.memory_bytes() as f64 / gates as f64
+        );
+    }
 
     let mut group = c.benchmark_group("parse_1m");
     group

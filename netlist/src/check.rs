@@ -159,6 +159,9 @@ impl Netlist {
         // removes, among the survivors, nodes without outgoing edges, walking to predecessors.
         for walk in [Direction::Outgoing, Direction::Incoming] {
             if walk == Direction::Incoming {
+                if degree.iter().all(|&d| d == GONE) {
+                    break; // no loop: nothing survived round one
+                }
                 for d in degree.iter_mut().filter(|d| **d != GONE) {
                     *d = 0;
                 }

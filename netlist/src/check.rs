@@ -130,12 +130,6 @@ impl Netlist {
         loops
     }
 
-    /// Whether the netlist has a combinational loop (linear time; see
-    /// [`Netlist::combinational_loops`] for which).
-    pub(crate) fn has_combinational_loop(&self) -> bool {
-        self.nodes_between_loops().contains(&true)
-    }
-
     /// Marks the nodes of the combinational graph (flip-flops removed) that lie on a cycle or on
     /// a path between cycles: what remains after repeatedly removing nodes with no incoming
     /// edge, then nodes with no outgoing edge.

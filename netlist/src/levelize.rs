@@ -66,6 +66,52 @@ struct Parts {
     pin_nets: Vec<NetId>,
 }
 
+impl Parts {
+    /// Whether the gates form a combinational loop: a depth-first search from each gate through
+    /// the gates driving its pins, over the flat pin lists (much faster than peeling the graph,
+    /// whose adjacency lists are linked through one large edge array).
+    fn have_loop(&self, bound: usize) -> bool {
+        const ON_STACK: u8 = 1;
+        const DONE: u8 = 2;
+        let mut gate_of_net = vec![NO_NODE; bound];
+        for (g, out) in self.gate_outputs.iter().enumerate() {
+            gate_of_net[out.index()] = g as u32;
+        }
+        let mut state = vec![0u8; self.gate_kinds.len()];
+        // (gate, position of the next pin to follow)
+        let mut stack: Vec<(u32, u32)> = Vec::new();
+        for root in 0..self.gate_kinds.len() {
+            if state[root] != 0 {
+                continue;
+            }
+            state[root] = ON_STACK;
+            stack.push((root as u32, self.pin_offsets[root]));
+            while let Some(top) = stack.last_mut() {
+                let (g, pin) = *top;
+                if pin == self.pin_offsets[g as usize + 1] {
+                    state[g as usize] = DONE;
+                    stack.pop();
+                    continue;
+                }
+                top.1 += 1;
+                let driver = gate_of_net[self.pin_nets[pin as usize].index()];
+                if driver == NO_NODE {
+                    continue;
+                }
+                match state[driver as usize] {
+                    0 => {
+                        state[driver as usize] = ON_STACK;
+                        stack.push((driver, self.pin_offsets[driver as usize]));
+                    }
+                    ON_STACK => return true,
+                    _ => {}
+                }
+            }
+        }
+        false
+    }
+}
+
 impl Netlist {
     /// Compiles the netlist with the default options (undriven nets tied to X).
     pub fn levelize(&self) -> Result<Circuit, NetlistError> {
@@ -90,7 +136,7 @@ impl Netlist {
         // Not needed to levelize; free it first.
         self.net_by_name = hashbrown::HashTable::new();
         let parts = self.levelize_parts()?;
-        if self.has_combinational_loop() {
+        if parts.have_loop(self.index_bound()) {
             // The borrowing version names the loop.
             drop(parts);
             return self.levelize_with(options);

@@ -72,15 +72,12 @@ fn statement<'a>(
     let (after_space, _) = space0::<_, ()>(after_name).expect("space0 cannot fail");
     let statement = if after_space.starts_with('(') {
         let (after, signal) = parenthesised_name(after_space)?;
-        let statement = match first {
-            _ if first.eq_ignore_ascii_case("INPUT") => Statement::Input(signal),
-            _ if first.eq_ignore_ascii_case("OUTPUT") => Statement::Output(signal),
-            _ => {
-                return Err((
-                    rest,
-                    format!("unknown declaration `{first}`: expected INPUT or OUTPUT"),
-                ))
-            }
+        let statement = if first.eq_ignore_ascii_case("INPUT") {
+            Statement::Input(signal)
+        } else if first.eq_ignore_ascii_case("OUTPUT") {
+            Statement::Output(signal)
+        } else {
+            return Err((rest, format!("unknown declaration `{first}`: expected INPUT or OUTPUT")));
         };
         return end_of_line(after).map(|()| Some(statement));
     } else {

@@ -222,6 +222,26 @@ fn fsim_grades_exhaustive_c17_patterns() {
 }
 
 #[test]
+fn fsim_grades_seeded_random_patterns_without_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (bench, patterns, _) = c17_patterns(dir.path());
+    let bench = bench.to_str().unwrap();
+    let run =
+        |seed: &str| json(&atpg(&["fsim", bench, "--random", "64", "--seed", seed, "--json"]));
+    let report = run("3");
+    assert_eq!(report["patterns"], 64);
+    assert_eq!(report["patterns_file"], "random");
+    assert_eq!(report["response_mismatches"], 0);
+    assert_eq!(report["faults_uncollapsed"]["total"], 34);
+    assert!(report["faults"]["detected"].as_u64().unwrap() > 0);
+    assert_eq!(report["coverage_curve"], run("3")["coverage_curve"], "same seed, same result");
+    // A pattern file or --random, not both and not neither.
+    let out = atpg(&["fsim", bench, patterns.to_str().unwrap(), "--random", "8"]);
+    assert!(!out.status.success());
+    assert!(!atpg(&["fsim", bench]).status.success());
+}
+
+#[test]
 fn fsim_results_do_not_depend_on_the_thread_count() {
     let Some(dir) = netlist::testdata::benchmarks() else { return };
     let c880 = dir.join("iscas85/c880.bench");

@@ -19,14 +19,32 @@ use rustc_hash::FxHashMap;
 
 use crate::error::{ParseError, SourcePos};
 use crate::gate::GateKind;
-use crate::netlist::{CellKind, FlopInfo, Netlist};
+use crate::netlist::{CellKind, FlopInfo, NetId, Netlist};
 
 fn is_name_char(c: char) -> bool {
     !c.is_whitespace() && !matches!(c, '(' | ')' | ',' | '=' | '#')
 }
 
+/// A signal or gate name. Scans bytes while they are ASCII (nearly always) and falls back to
+/// decoding characters at the first non-ASCII byte, so both accept exactly [`is_name_char`].
 fn name(input: &str) -> IResult<&str, &str> {
-    take_while1(is_name_char)(input)
+    let bytes = input.as_bytes();
+    let mut end = 0;
+    while let Some(&b) = bytes.get(end) {
+        match b {
+            0x80.. => return take_while1(is_name_char)(input),
+            // The ASCII characters `char::is_whitespace` accepts: tab to carriage return, space.
+            b'\t'..=b'\r' | b' ' | b'(' | b')' | b',' | b'=' | b'#' => break,
+            _ => end += 1,
+        }
+    }
+    if end == 0 {
+        return Err(nom::Err::Error(nom::error::Error::new(
+            input,
+            nom::error::ErrorKind::TakeWhile1,
+        )));
+    }
+    Ok((&input[end..], &input[..end]))
 }
 
 /// A bench statement, borrowed from the line.
@@ -54,15 +72,12 @@ fn statement<'a>(
     let (after_space, _) = space0::<_, ()>(after_name).expect("space0 cannot fail");
     let statement = if after_space.starts_with('(') {
         let (after, signal) = parenthesised_name(after_space)?;
-        let statement = match first.to_ascii_uppercase().as_str() {
-            "INPUT" => Statement::Input(signal),
-            "OUTPUT" => Statement::Output(signal),
-            _ => {
-                return Err((
-                    rest,
-                    format!("unknown declaration `{first}`: expected INPUT or OUTPUT"),
-                ))
-            }
+        let statement = if first.eq_ignore_ascii_case("INPUT") {
+            Statement::Input(signal)
+        } else if first.eq_ignore_ascii_case("OUTPUT") {
+            Statement::Output(signal)
+        } else {
+            return Err((rest, format!("unknown declaration `{first}`: expected INPUT or OUTPUT")));
         };
         return end_of_line(after).map(|()| Some(statement));
     } else {
@@ -119,8 +134,18 @@ fn end_of_line(input: &str) -> Result<(), (&str, String)> {
 }
 
 fn gate_kind(function: &str) -> Option<Option<GateKind>> {
-    // Outer None: unknown name. Inner None: a flip-flop.
-    Some(Some(match function.to_ascii_uppercase().as_str() {
+    // Outer None: unknown name. Inner None: a flip-flop. Upper-cased on the stack: this runs
+    // once per gate, and no gate name is longer than six letters.
+    let mut upper = [0u8; 8];
+    let upper = match function.as_bytes() {
+        bytes if bytes.len() <= upper.len() => {
+            upper[..bytes.len()].copy_from_slice(bytes);
+            upper[..bytes.len()].make_ascii_uppercase();
+            &upper[..bytes.len()]
+        }
+        _ => return None,
+    };
+    Some(Some(match std::str::from_utf8(upper).unwrap_or("") {
         "AND" => GateKind::And,
         "NAND" => GateKind::Nand,
         "OR" => GateKind::Or,
@@ -141,97 +166,155 @@ fn gate_kind(function: &str) -> Option<Option<GateKind>> {
 /// Parses `.bench` text. `file` names the source in error messages; the netlist is named after
 /// the file stem.
 pub fn parse_bench(text: &str, file: &str) -> Result<Netlist, ParseError> {
-    let stem = std::path::Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or("top");
-    let mut netlist = Netlist::new(stem.trim_end_matches(".bench"));
-    // Nearly every line defines one net and one cell.
-    let lines = text.bytes().filter(|&b| b == b'\n').count() + 1;
-    netlist.reserve(lines, lines);
-    let mut outputs_seen: FxHashMap<&str, u32> = FxHashMap::default();
-    let mut args: Vec<&str> = Vec::new();
-    let mut inputs = Vec::new();
-    for (index, raw_line) in text.split('\n').enumerate() {
-        let line_number = index as u32 + 1;
-        let line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
-        let error_at = |rest: &str, message: String| {
-            let column = line[..line.len() - rest.len()].chars().count() as u32 + 1;
-            ParseError::at(file, SourcePos { line: line_number, column }, message)
-        };
-        let statement = match statement(line, &mut args) {
-            Ok(Some(s)) => s,
-            Ok(None) => continue,
-            Err((rest, message)) => return Err(error_at(rest, message)),
-        };
-        let pos_of = |s: &str| SourcePos {
-            line: line_number,
-            column: line[..line.len() - s.len()].chars().count() as u32 + 1,
-        };
-        match statement {
-            Statement::Input(signal) => {
-                let net = netlist.net(signal);
-                if let Some(first) = netlist.net_driver(net) {
-                    return Err(error_at(
-                        &line[line.find(signal).unwrap_or(0)..],
-                        format!(
-                            "`{signal}` is already defined on line {}",
-                            netlist.cell(first).pos.line
-                        ),
-                    ));
-                }
-                let cell = netlist.add_input(net);
-                netlist.set_cell_pos(cell, SourcePos { line: line_number, column: 1 });
-            }
-            Statement::Output(signal) => {
-                // A repeated OUTPUT is a second observation point of the same net (ITC'99 b05
-                // has ten); it counts as its own primary output, as the published figures do.
-                if let Some(first) = outputs_seen.insert(signal, line_number) {
-                    netlist.warn(
-                        Some(SourcePos { line: line_number, column: 1 }),
-                        format!("`{signal}` is already declared an output on line {first}; it is observed twice"),
-                    );
-                }
-                let net = netlist.net(signal);
-                let cell = netlist.add_output(net);
-                netlist.set_cell_pos(cell, SourcePos { line: line_number, column: 1 });
-            }
-            Statement::Assign { output, function, function_at } => {
-                let kind = gate_kind(function).ok_or_else(|| {
-                    error_at(
-                        function_at,
-                        format!(
-                            "unknown gate `{function}`: expected AND, NAND, OR, NOR, XOR, XNOR, NOT, BUF, BUFF, DFF, MUX or CONST0/1/X"
-                        ),
-                    )
-                })?;
-                let (min, max) = kind.map_or((1, 1), GateKind::arity);
-                if args.len() < min || args.len() > max {
-                    let expected =
-                        if min == max { format!("{min}") } else { format!("at least {min}") };
-                    return Err(error_at(
-                        function_at,
-                        format!("`{function}` takes {expected} input(s), found {}", args.len()),
-                    ));
-                }
-                let out = netlist.net(output);
-                if let Some(first) = netlist.net_driver(out) {
-                    return Err(error_at(
-                        line.trim_start(),
-                        format!(
-                            "`{output}` is already defined on line {}",
-                            netlist.cell(first).pos.line
-                        ),
-                    ));
-                }
-                inputs.clear();
-                inputs.extend(args.iter().map(|a| netlist.net(a)));
-                let cell = match kind {
-                    Some(kind) => netlist.add_gate(output, kind, &inputs, out),
-                    None => netlist.add_flop(output, inputs[0], out, FlopInfo::default()),
-                };
-                netlist.set_cell_pos(cell, pos_of(line.trim_start()));
-            }
+    // Nearly every line defines one net and one cell; a gate has one edge per input (one more
+    // than its commas) and one for its output.
+    let (mut lines, mut commas) = (1, 0);
+    for b in text.bytes() {
+        lines += usize::from(b == b'\n');
+        commas += usize::from(b == b',');
+    }
+    let mut reader = BenchReader::new(file);
+    reader.reserve(lines, 2 * lines + commas);
+    reader.lines(text)?;
+    Ok(reader.finish())
+}
+
+/// A `.bench` reader fed with text in pieces of whole lines, so that a file need not be held in
+/// memory at once (see [`crate::read::read_netlist`]). [`parse_bench`] is one call of
+/// [`BenchReader::lines`] on the whole text.
+pub struct BenchReader<'f> {
+    file: &'f str,
+    netlist: Netlist,
+    /// Lines read so far.
+    line_count: u32,
+    /// The line each output net was first declared on, to warn about repeats.
+    outputs_seen: FxHashMap<NetId, u32>,
+    /// Scratch: a gate's input nets.
+    inputs: Vec<NetId>,
+}
+
+impl<'f> BenchReader<'f> {
+    /// A reader for the file called `file` (in messages; the netlist is named after its stem).
+    pub fn new(file: &'f str) -> Self {
+        let stem = std::path::Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or("top");
+        BenchReader {
+            file,
+            netlist: Netlist::new(stem.trim_end_matches(".bench")),
+            line_count: 0,
+            outputs_seen: FxHashMap::default(),
+            inputs: Vec::new(),
         }
     }
-    Ok(netlist)
+
+    /// Makes room for about `lines` statements with `pins` connections in all.
+    pub fn reserve(&mut self, lines: usize, pins: usize) {
+        self.netlist.reserve(lines, lines);
+        self.netlist.reserve_pins(pins);
+    }
+
+    /// Lines read so far.
+    pub fn line_count(&self) -> u32 {
+        self.line_count
+    }
+
+    /// Reads `text` as the next lines of the file: every `\n` ends a line, and the text after
+    /// the last one is a line too (give the text before a newline, without it, when more lines
+    /// follow).
+    pub fn lines(&mut self, text: &str) -> Result<(), ParseError> {
+        let file = self.file;
+        let mut args: Vec<&str> = Vec::new();
+        for raw_line in text.split('\n') {
+            self.line_count = self.line_count.saturating_add(1);
+            let line_number = self.line_count;
+            let line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
+            let error_at = |rest: &str, message: String| {
+                let column = line[..line.len() - rest.len()].chars().count() as u32 + 1;
+                ParseError::at(file, SourcePos { line: line_number, column }, message)
+            };
+            let statement = match statement(line, &mut args) {
+                Ok(Some(s)) => s,
+                Ok(None) => continue,
+                Err((rest, message)) => return Err(error_at(rest, message)),
+            };
+            let pos_of = |s: &str| SourcePos {
+                line: line_number,
+                column: line[..line.len() - s.len()].chars().count() as u32 + 1,
+            };
+            match statement {
+                Statement::Input(signal) => {
+                    let net = self.netlist.net(signal);
+                    if let Some(first) = self.netlist.net_driver(net) {
+                        return Err(error_at(
+                            &line[line.find(signal).unwrap_or(0)..],
+                            format!(
+                                "`{signal}` is already defined on line {}",
+                                self.netlist.cell(first).pos.line
+                            ),
+                        ));
+                    }
+                    let cell = self.netlist.add_input(net);
+                    self.netlist.set_cell_pos(cell, SourcePos { line: line_number, column: 1 });
+                }
+                Statement::Output(signal) => {
+                    // A repeated OUTPUT is a second observation point of the same net (ITC'99 b05
+                    // has ten); it counts as its own primary output, as the published figures do.
+                    let net = self.netlist.net(signal);
+                    if let Some(first) = self.outputs_seen.insert(net, line_number) {
+                        self.netlist.warn(
+                            Some(SourcePos { line: line_number, column: 1 }),
+                            format!("`{signal}` is already declared an output on line {first}; it is observed twice"),
+                        );
+                    }
+                    let cell = self.netlist.add_output(net);
+                    self.netlist.set_cell_pos(cell, SourcePos { line: line_number, column: 1 });
+                }
+                Statement::Assign { output, function, function_at } => {
+                    let kind = gate_kind(function).ok_or_else(|| {
+                        error_at(
+                            function_at,
+                            format!(
+                                "unknown gate `{function}`: expected AND, NAND, OR, NOR, XOR, XNOR, NOT, BUF, BUFF, DFF, MUX or CONST0/1/X"
+                            ),
+                        )
+                    })?;
+                    let (min, max) = kind.map_or((1, 1), GateKind::arity);
+                    if args.len() < min || args.len() > max {
+                        let expected =
+                            if min == max { format!("{min}") } else { format!("at least {min}") };
+                        return Err(error_at(
+                            function_at,
+                            format!("`{function}` takes {expected} input(s), found {}", args.len()),
+                        ));
+                    }
+                    let out = self.netlist.net(output);
+                    if let Some(first) = self.netlist.net_driver(out) {
+                        return Err(error_at(
+                            line.trim_start(),
+                            format!(
+                                "`{output}` is already defined on line {}",
+                                self.netlist.cell(first).pos.line
+                            ),
+                        ));
+                    }
+                    self.inputs.clear();
+                    self.inputs.extend(args.iter().map(|a| self.netlist.net(a)));
+                    let cell = match kind {
+                        Some(kind) => self.netlist.add_gate(output, kind, &self.inputs, out),
+                        None => {
+                            self.netlist.add_flop(output, self.inputs[0], out, FlopInfo::default())
+                        }
+                    };
+                    self.netlist.set_cell_pos(cell, pos_of(line.trim_start()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The netlist read.
+    pub fn finish(self) -> Netlist {
+        self.netlist
+    }
 }
 
 /// Why a netlist cannot be written as `.bench`.

@@ -12,6 +12,8 @@
 //! - Parsers add nets and cells in any order (a signal may be used before it is defined); all
 //!   consistency checks happen in [`Netlist::check`] and [`Netlist::levelize`].
 
+use std::num::NonZeroU32;
+
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
@@ -55,6 +57,9 @@ impl CellId {
 }
 
 impl InstanceId {
+    pub(crate) fn new(index: u32) -> Self {
+        InstanceId(index)
+    }
     /// The raw index into [`Netlist::instances`].
     pub fn index(self) -> usize {
         self.0 as usize
@@ -111,13 +116,109 @@ pub struct Cell {
     pub instance: Option<InstanceId>,
 }
 
-/// A net of the netlist.
+/// A net of the netlist. Its name lives in the netlist's name arena: see
+/// [`Netlist::net_name`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Net {
-    /// Hierarchical name (instance path joined with `/`).
-    pub name: String,
+    /// Where the name starts in the arena (a `u64` split in two, so that a net node stays 12
+    /// bytes).
+    name: NameRef,
     /// Created by decomposition or expression lowering, not named in the source.
     pub internal: bool,
+}
+
+/// The offset of a name in [`NameArena`]; `[u32; 2]` rather than `u64` for 4-byte alignment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct NameRef([u32; 2]);
+
+impl NameRef {
+    fn new(offset: usize) -> Self {
+        let offset = offset as u64;
+        NameRef([offset as u32, (offset >> 32) as u32])
+    }
+    fn offset(self) -> usize {
+        (self.0[0] as u64 | (self.0[1] as u64) << 32) as usize
+    }
+}
+
+/// Every net name, one after the other in one buffer, each preceded by its length. One buffer
+/// instead of a `String` per net saves an allocation (and its 24-byte header and allocator
+/// rounding) per net, and keeps the names the hash table compares in one place.
+///
+/// The length is written in 6-bit groups as ASCII bytes (`0x40 | group` while more groups
+/// follow, then the last group below `0x40`), so the buffer stays a valid `String` and slicing
+/// it needs no UTF-8 check; names shorter than 64 bytes take one length byte.
+#[derive(Debug, Clone, Default)]
+struct NameArena {
+    text: String,
+}
+
+impl NameArena {
+    fn push(&mut self, name: &str) -> NameRef {
+        let at = NameRef::new(self.text.len());
+        let mut shift = 0;
+        while name.len() >> shift >= 0x40 {
+            shift += 6;
+        }
+        while shift > 0 {
+            self.text.push(char::from(0x40 | ((name.len() >> shift) & 0x3f) as u8));
+            shift -= 6;
+        }
+        self.text.push(char::from((name.len() & 0x3f) as u8));
+        self.text.push_str(name);
+        at
+    }
+
+    /// The length of the name at `at` and where its text starts.
+    #[inline]
+    fn span(&self, name: NameRef) -> (usize, usize) {
+        let bytes = self.text.as_bytes();
+        let mut at = name.offset();
+        let mut len = 0usize;
+        loop {
+            let byte = bytes[at];
+            at += 1;
+            len = len << 6 | (byte & 0x3f) as usize;
+            if byte < 0x40 {
+                return (at, len);
+            }
+        }
+    }
+
+    #[inline]
+    fn get(&self, name: NameRef) -> &str {
+        let (at, len) = self.span(name);
+        &self.text[at..at + len]
+    }
+
+    /// Whether the name at `name` equals `text`.
+    #[inline]
+    fn equals(&self, name: NameRef, text: &str) -> bool {
+        let (at, len) = self.span(name);
+        len == text.len() && &self.text.as_bytes()[at..at + len] == text.as_bytes()
+    }
+}
+
+/// An entry of the name table: the net and where its name is, so that a probe compares names
+/// without visiting the graph.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NameEntry {
+    net: NetId,
+    name: NameRef,
+}
+
+/// The pin number on a net-to-cell edge, stored plus one so that petgraph's `Option` around
+/// edge weights costs no space (a 20-byte edge rather than 24).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Pin(NonZeroU32);
+
+impl Pin {
+    fn new(pin: u32) -> Self {
+        Pin(NonZeroU32::new(pin.saturating_add(1)).expect("pin + 1 saturates at u32::MAX > 0"))
+    }
+    pub(crate) fn get(self) -> u32 {
+        self.0.get() - 1
+    }
 }
 
 /// Pin direction of a standard-cell instance.
@@ -156,19 +257,27 @@ pub struct CellInstance {
     pub pos: SourcePos,
 }
 
+/// A graph node: a net (12 bytes, inline) or an index into [`Netlist::cells`]'s storage, so
+/// that nets, which are about half of all nodes, do not pay for the size of a [`Cell`].
 #[derive(Debug, Clone)]
 pub(crate) enum Node {
     Net(Net),
-    Cell(Cell),
+    Cell(u32),
 }
 
 /// A gate-level netlist: named nets, ports, gates, flip-flops and standard-cell instances.
 #[derive(Debug, Clone, Default)]
 pub struct Netlist {
     name: String,
-    pub(crate) graph: StableDiGraph<Node, u32, u32>,
-    /// Net ids hashed by name; the names themselves live only in the graph's net nodes.
-    net_by_name: hashbrown::HashTable<NetId>,
+    pub(crate) graph: StableDiGraph<Node, Pin, u32>,
+    /// Cell data, in creation order; `Node::Cell(i)` is `cell_data[i]`.
+    pub(crate) cell_data: Vec<Cell>,
+    /// The node of each cell, in creation order (the order of [`Netlist::cells`]).
+    pub(crate) cell_nodes: Vec<CellId>,
+    /// Net names.
+    names: NameArena,
+    /// Net ids hashed by name.
+    pub(crate) net_by_name: hashbrown::HashTable<NameEntry>,
     inputs: Vec<CellId>,
     outputs: Vec<CellId>,
     flops: Vec<CellId>,
@@ -188,11 +297,16 @@ impl Netlist {
     pub fn reserve(&mut self, nets: usize, cells: usize) {
         self.graph.reserve_nodes(nets + cells);
         self.graph.reserve_edges(cells * 3);
-        let graph = &self.graph;
-        self.net_by_name.reserve(nets, |id| match &graph[id.node()] {
-            Node::Net(net) => Self::hash_name(&net.name),
-            Node::Cell(_) => unreachable!("the name table holds net ids only"),
-        });
+        self.cell_data.reserve(cells);
+        self.cell_nodes.reserve(cells);
+        let names = &self.names;
+        self.net_by_name.reserve(nets, |entry| Self::hash_name(names.get(entry.name)));
+    }
+
+    /// Makes room for `pins` connections in total (inputs and outputs of cells), when a reader
+    /// can count them better than [`Netlist::reserve`] guesses.
+    pub fn reserve_pins(&mut self, pins: usize) {
+        self.graph.reserve_exact_edges(pins.saturating_sub(self.graph.edge_count()));
     }
 
     /// The design (top module) name.
@@ -209,10 +323,11 @@ impl Netlist {
 
     /// The net called `name`, created if it does not exist yet.
     pub fn net(&mut self, name: &str) -> NetId {
-        if let Some(id) = self.find_net(name) {
+        let hash = Self::hash_name(name);
+        if let Some(id) = self.find_net_hashed(name, hash) {
             return id;
         }
-        self.insert_net(name.to_string(), false)
+        self.insert_net(name, hash, false)
     }
 
     fn hash_name(name: &str) -> u64 {
@@ -220,16 +335,14 @@ impl Netlist {
         rustc_hash::FxBuildHasher.hash_one(name)
     }
 
-    fn insert_net(&mut self, name: String, internal: bool) -> NetId {
-        let hash = Self::hash_name(&name);
-        let id = NetId(self.graph.add_node(Node::Net(Net { name, internal })).index() as u32);
-        let graph = &self.graph;
-        let name_of = |id: &NetId| match &graph[id.node()] {
-            Node::Net(net) => Self::hash_name(&net.name),
-            Node::Cell(_) => unreachable!("the name table holds net ids only"),
-        };
-        self.net_by_name.insert_unique(hash, id, name_of);
-        id
+    fn insert_net(&mut self, name: &str, hash: u64, internal: bool) -> NetId {
+        let name = self.names.push(name);
+        let net = NetId(self.graph.add_node(Node::Net(Net { name, internal })).index() as u32);
+        let names = &self.names;
+        self.net_by_name.insert_unique(hash, NameEntry { net, name }, |entry| {
+            Self::hash_name(names.get(entry.name))
+        });
+        net
     }
 
     /// A new net with a generated name that starts with `hint` and is unique in the netlist.
@@ -237,22 +350,42 @@ impl Netlist {
         loop {
             let name = format!("{hint}_n{}", self.next_internal);
             self.next_internal += 1;
-            if self.find_net(&name).is_none() {
-                return self.insert_net(name, true);
+            let hash = Self::hash_name(&name);
+            if self.find_net_hashed(&name, hash).is_none() {
+                return self.insert_net(&name, hash, true);
             }
         }
     }
 
     fn add_cell(&mut self, cell: Cell) -> CellId {
-        CellId(self.graph.add_node(Node::Cell(cell)).index() as u32)
+        let index = self.cell_data.len() as u32;
+        self.cell_data.push(cell);
+        let id = CellId(self.graph.add_node(Node::Cell(index)).index() as u32);
+        self.cell_nodes.push(id);
+        id
     }
 
     fn connect_input(&mut self, net: NetId, cell: CellId, pin: u32) {
-        self.graph.add_edge(net.node(), cell.node(), pin);
+        self.graph.add_edge(net.node(), cell.node(), Pin::new(pin));
     }
 
     fn connect_output(&mut self, cell: CellId, net: NetId) {
-        self.graph.add_edge(cell.node(), net.node(), 0);
+        self.graph.add_edge(cell.node(), net.node(), Pin::new(0));
+    }
+
+    /// Whether graph node `node` is a flip-flop (or latch) cell.
+    pub(crate) fn is_flop_node(&self, node: NodeIndex<u32>) -> bool {
+        matches!(
+            self.graph.node_weight(node),
+            Some(Node::Cell(i)) if matches!(self.cell_data[*i as usize].kind, CellKind::Flop(_))
+        )
+    }
+
+    fn cell_mut(&mut self, cell: CellId) -> Option<&mut Cell> {
+        match self.graph.node_weight(cell.node())? {
+            Node::Cell(i) => self.cell_data.get_mut(*i as usize),
+            Node::Net(_) => None,
+        }
     }
 
     /// Declares `net` a primary input. The port cell takes the net's name.
@@ -334,7 +467,7 @@ impl Netlist {
         let edge = self
             .graph
             .edges_directed(cell.node(), Direction::Incoming)
-            .find(|e| *e.weight() == pin)
+            .find(|e| e.weight().get() == pin)
             .map(|e| (e.id(), e.source()))?;
         self.graph.remove_edge(edge.0);
         self.connect_input(net, cell, pin);
@@ -359,9 +492,7 @@ impl Netlist {
     /// Replaces the non-data connections of flip-flop `cell` (scan insertion swapping a
     /// library flip-flop for its scan version); does nothing for other cells.
     pub(crate) fn set_flop_info(&mut self, cell: CellId, info: FlopInfo) {
-        if let Some(Node::Cell(Cell { kind: CellKind::Flop(old), .. })) =
-            self.graph.node_weight_mut(cell.node())
-        {
+        if let Some(Cell { kind: CellKind::Flop(old), .. }) = self.cell_mut(cell) {
             **old = info;
         }
     }
@@ -383,7 +514,7 @@ impl Netlist {
 
     /// Records where `cell` was defined, for messages.
     pub fn set_cell_pos(&mut self, cell: CellId, pos: SourcePos) {
-        if let Some(Node::Cell(c)) = self.graph.node_weight_mut(cell.node()) {
+        if let Some(c) = self.cell_mut(cell) {
             c.pos = pos;
         }
     }
@@ -396,7 +527,7 @@ impl Netlist {
 
     /// Marks `cell` as part of the decomposition of `instance`.
     pub fn set_cell_instance(&mut self, cell: CellId, instance: InstanceId) {
-        if let Some(Node::Cell(c)) = self.graph.node_weight_mut(cell.node()) {
+        if let Some(c) = self.cell_mut(cell) {
             c.instance = Some(instance);
         }
     }
@@ -410,7 +541,12 @@ impl Netlist {
 
     /// Looks a net up by name.
     pub fn find_net(&self, name: &str) -> Option<NetId> {
-        self.net_by_name.find(Self::hash_name(name), |&id| self.net_name(id) == name).copied()
+        self.find_net_hashed(name, Self::hash_name(name))
+    }
+
+    #[inline]
+    fn find_net_hashed(&self, name: &str, hash: u64) -> Option<NetId> {
+        self.net_by_name.find(hash, |entry| self.names.equals(entry.name, name)).map(|e| e.net)
     }
 
     /// The net's data.
@@ -425,13 +561,13 @@ impl Netlist {
 
     /// The net's name.
     pub fn net_name(&self, net: NetId) -> &str {
-        &self.net_data(net).name
+        self.names.get(self.net_data(net).name)
     }
 
     /// The cell's data.
     pub fn cell(&self, cell: CellId) -> &Cell {
         match &self.graph[cell.node()] {
-            Node::Cell(c) => c,
+            Node::Cell(c) => &self.cell_data[*c as usize],
             Node::Net(_) => unreachable!(
                 "CellId always refers to a cell node: ids are created only by add_cell"
             ),
@@ -447,16 +583,22 @@ impl Netlist {
     }
 
     /// All cells (ports, gates, flops), in creation order.
-    pub fn cells(&self) -> impl Iterator<Item = CellId> + '_ {
-        self.graph
-            .node_indices()
-            .filter(|&n| matches!(self.graph[n], Node::Cell(_)))
-            .map(|n| CellId(n.index() as u32))
+    pub fn cells(&self) -> impl ExactSizeIterator<Item = CellId> + '_ {
+        self.cell_nodes.iter().copied()
+    }
+
+    /// Number of cells (ports, gates, flops).
+    pub fn cell_count(&self) -> usize {
+        self.cell_nodes.len()
     }
 
     /// The primitive gates, in creation order.
     pub fn gates(&self) -> impl Iterator<Item = CellId> + '_ {
-        self.cells().filter(|&c| matches!(self.cell(c).kind, CellKind::Gate(_)))
+        self.cell_nodes
+            .iter()
+            .zip(&self.cell_data)
+            .filter(|(_, cell)| matches!(cell.kind, CellKind::Gate(_)))
+            .map(|(&id, _)| id)
     }
 
     /// Number of nets.
@@ -506,7 +648,7 @@ impl Netlist {
         nets.clear();
         // petgraph lists edges newest first; pins are numbered, so place each by its number.
         for e in self.graph.edges_directed(cell.node(), Direction::Incoming) {
-            let pin = *e.weight() as usize;
+            let pin = e.weight().get() as usize;
             if nets.len() <= pin {
                 nets.resize(pin + 1, NetId(u32::MAX));
             }
@@ -558,10 +700,52 @@ impl Netlist {
         let mut s: Vec<(CellId, u32)> = self
             .graph
             .edges_directed(net.node(), Direction::Outgoing)
-            .map(|e| (CellId(e.target().index() as u32), *e.weight()))
+            .map(|e| (CellId(e.target().index() as u32), e.weight().get()))
             .collect();
         s.sort_unstable();
         s
+    }
+
+    /// Bytes of heap memory the netlist holds (allocated capacity, so an estimate of what it
+    /// costs rather than of what it uses).
+    pub fn memory_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let (nodes, edges) = self.graph.capacity();
+        // petgraph keeps each weight in an `Option` next to two edge links (nodes) or two
+        // links and two endpoints (edges).
+        let graph =
+            nodes * (size_of::<Option<Node>>() + 8) + edges * (size_of::<Option<Pin>>() + 16);
+        let cells = self.cell_data.capacity() * size_of::<Cell>()
+            + self
+                .cell_data
+                .iter()
+                .map(|c| {
+                    c.name.capacity()
+                        + match c.kind {
+                            CellKind::Flop(_) => size_of::<FlopInfo>(),
+                            _ => 0,
+                        }
+                })
+                .sum::<usize>()
+            + self.cell_nodes.capacity() * size_of::<CellId>();
+        let names =
+            self.names.text.capacity() + self.net_by_name.capacity() * (size_of::<NameEntry>() + 1);
+        let ports = (self.inputs.capacity() + self.outputs.capacity() + self.flops.capacity())
+            * size_of::<CellId>();
+        let instances = self
+            .instances
+            .iter()
+            .map(|i| {
+                size_of::<CellInstance>()
+                    + i.name.capacity()
+                    + i.cell_type.capacity()
+                    + i.pins
+                        .iter()
+                        .map(|p| size_of::<InstancePin>() + p.name.capacity())
+                        .sum::<usize>()
+            })
+            .sum::<usize>();
+        graph + cells + names + ports + instances
     }
 
     /// One more than the largest net or cell index, for dense tables indexed by

@@ -9,6 +9,10 @@
 //! fault coverage after each pattern. A fault counts as detected only where the good value is
 //! known and the faulty value is the opposite known value.
 //!
+//! `--random N` grades N random patterns (seeded by `--seed`) instead of a file: stuck-at faults,
+//! no response check (`patterns_file` in the report reads `random`). It grades a design too big
+//! for ATPG, or gives the random-pattern coverage of one.
+//!
 //! A transition pattern file (a `launch:` header) is graded for transition faults (`model`
 //! and `launch` in the report) on the two-frame circuit of its launch mode and chains; its
 //! `--collapse equivalence` is transition equivalence (through buffers and inverters).
@@ -19,7 +23,7 @@ use std::time::Instant;
 use anyhow::Result;
 use atpg::fault::{CollapseMode, CollapsedFaults, FaultUniverse};
 use atpg::patterns::text::read_patterns;
-use atpg::patterns::PatternId;
+use atpg::patterns::{PatternId, PatternSet};
 use atpg::report::{coverage_curve, FaultCounts};
 use atpg::sim::{FaultSimulator, GoodSimulator, SimStats};
 use atpg::transition::{self, Transition};
@@ -35,8 +39,15 @@ pub struct FsimArgs {
     #[command(flatten)]
     design: DesignArgs,
     /// The pattern file (text format: `inputs:` and `outputs:` header lines, then one pattern
-    /// per line).
-    patterns: PathBuf,
+    /// per line). Not with `--random`.
+    #[arg(required_unless_present = "random", conflicts_with = "random")]
+    patterns: Option<PathBuf>,
+    /// Grade this many random patterns instead of a pattern file (stuck-at faults).
+    #[arg(long, value_name = "N")]
+    random: Option<usize>,
+    /// Seed of the `--random` patterns.
+    #[arg(long, default_value_t = 1, requires = "random")]
+    seed: u64,
     /// Which collapsed list `faults` reports on.
     #[arg(long, value_enum, default_value_t = CollapseArg::Equivalence)]
     collapse: CollapseArg,
@@ -85,40 +96,56 @@ pub fn run(args: &FsimArgs) -> Result<()> {
 
 fn grade(args: &FsimArgs) -> Result<()> {
     let start = Instant::now();
-    let netlist = args.design.read()?;
-    let circuit = netlist.levelize_with(&args.design.levelize_options())?;
-    let file = read_patterns(&args.patterns, &circuit)?;
+    // Nothing below needs the netlist: compile it into the circuit, freeing it on the way (at
+    // 10 million gates it is most of the memory).
+    let circuit = args.design.read()?.into_circuit(&args.design.levelize_options())?;
+    let (file, random) = match (&args.patterns, args.random) {
+        (Some(path), _) => (Some(read_patterns(path, &circuit)?), None),
+        (None, Some(count)) => {
+            (None, Some(PatternSet::random(circuit.num_inputs(), count, args.seed)))
+        }
+        (None, None) => anyhow::bail!("give a pattern file or --random N"),
+    };
+    let transition_fields = file.as_ref().and_then(|f| f.transition.as_ref());
     // Transition patterns are simulated on the two-frame circuit, frame 2's primary inputs as
     // inputs of their own (the file gives them, held or not).
-    let transition = match &file.transition {
+    let transition = match transition_fields {
         None => None,
         Some(fields) => Some(Transition::new(&circuit, fields.launch, true, &fields.chains)?),
     };
-    let joined = file.transition.as_ref().map(|fields| transition::join(&file.inputs, fields));
-    let patterns = joined.as_ref().unwrap_or(&file.inputs);
+    let joined = match (&file, transition_fields) {
+        (Some(file), Some(fields)) => Some(transition::join(&file.inputs, fields)),
+        _ => None,
+    };
+    let Some(patterns) = joined.as_ref().or(random.as_ref()).or(file.as_ref().map(|f| &f.inputs))
+    else {
+        anyhow::bail!("give a pattern file or --random N");
+    };
     let sim_circuit = transition.as_ref().map_or(&circuit, Transition::circuit);
 
-    // Expected responses.
-    let responses = GoodSimulator::new(sim_circuit).simulate(patterns);
+    // Expected responses (a pattern file's; random patterns have none to check).
     let mut response_mismatches = 0u64;
     let mut examples = Vec::new();
-    for b in 0..patterns.num_blocks() {
-        for (j, (expected, got)) in
-            file.expected.block(b).iter().zip(responses.block(b)).enumerate()
-        {
-            let wrong = (expected.ones & !got.ones) | (expected.zeros & !got.zeros);
-            response_mismatches += u64::from(wrong.count_ones());
-            let mut bits = wrong;
-            while bits != 0 && examples.len() < 10 {
-                let bit = bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                let p = PatternId((b * 64 + bit) as u32);
-                examples.push(Mismatch {
-                    line: file.lines[p.index()],
-                    output: j,
-                    expected: file.expected.get(p, j).to_char(),
-                    simulated: responses.get(p, j).to_char(),
-                });
+    if let Some(file) = &file {
+        let responses = GoodSimulator::new(sim_circuit).simulate(patterns);
+        for b in 0..patterns.num_blocks() {
+            for (j, (expected, got)) in
+                file.expected.block(b).iter().zip(responses.block(b)).enumerate()
+            {
+                let wrong = (expected.ones & !got.ones) | (expected.zeros & !got.zeros);
+                response_mismatches += u64::from(wrong.count_ones());
+                let mut bits = wrong;
+                while bits != 0 && examples.len() < 10 {
+                    let bit = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    let p = PatternId((b * 64 + bit) as u32);
+                    examples.push(Mismatch {
+                        line: file.lines[p.index()],
+                        output: j,
+                        expected: file.expected.get(p, j).to_char(),
+                        simulated: responses.get(p, j).to_char(),
+                    });
+                }
             }
         }
     }
@@ -145,10 +172,13 @@ fn grade(args: &FsimArgs) -> Result<()> {
     let report = FsimReport {
         design: circuit.name().to_string(),
         file: args.design.file.display().to_string(),
-        patterns_file: args.patterns.display().to_string(),
+        patterns_file: match &args.patterns {
+            Some(path) => path.display().to_string(),
+            None => "random".to_string(),
+        },
         patterns: patterns.len(),
         model: if transition.is_some() { "transition" } else { "stuck-at" },
-        launch: file.transition.as_ref().map(|t| t.launch),
+        launch: transition_fields.map(|t| t.launch),
         collapse: mode,
         faults: FaultCounts::from_detections(&listed),
         faults_uncollapsed: FaultCounts::from_detections(&uncollapsed),

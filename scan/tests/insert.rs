@@ -450,10 +450,7 @@ module lib_scan (clk, a, b, si_old, y);
   sky130_fd_sc_hd__buf_1 g3 (.A(q3), .X(y));
 endmodule
 ";
-    let options =
-        netlist::verilog::VerilogOptions { library: Some(&library), ..Default::default() };
-    let netlist =
-        netlist::verilog::parse_verilog(verilog, "lib_scan.v", &options).expect("design reads");
+    let netlist = read_cells(verilog, "lib_scan.v", &library);
     let plain = netlist.gate_count();
     for chains in [1, 2] {
         let opts = ScanOptions {
@@ -487,11 +484,15 @@ endmodule
 
 /// Writes the scan-inserted netlist with its cells, reads it back with the library, and
 /// returns it with the same chains: the netlist a user gets from `atpg scan --liberty`.
+/// A cell netlist in Verilog source, read with `library`.
+fn read_cells(verilog: &str, file: &str, library: &netlist::Library) -> Netlist {
+    let options = netlist::verilog::VerilogOptions { library: Some(library), ..Default::default() };
+    netlist::verilog::parse_verilog(verilog, file, &options).expect("design reads")
+}
+
 fn reread(inserted: &Inserted, library: &netlist::Library) -> Inserted {
     let text = netlist::verilog_writer::write_verilog_cells(&inserted.netlist);
-    let options = netlist::verilog::VerilogOptions { library: Some(library), ..Default::default() };
-    let netlist = netlist::verilog::parse_verilog(&text, "scan.v", &options)
-        .unwrap_or_else(|e| panic!("the written netlist reads back: {e}"));
+    let netlist = read_cells(&text, "scan.v", library);
     assert_eq!(netlist.gate_count(), inserted.netlist.gate_count(), "the same decomposition");
     assert_eq!(netlist.instances().len(), inserted.netlist.instances().len());
     Inserted { netlist, chains: inserted.chains.clone(), report: inserted.report.clone() }
@@ -578,10 +579,7 @@ module noscan (clk, rn, a, y);
   NAND2 g3 (.A(q1), .B(q2), .Y(y));
 endmodule
 ";
-    let options =
-        netlist::verilog::VerilogOptions { library: Some(&library), ..Default::default() };
-    let original =
-        netlist::verilog::parse_verilog(verilog, "noscan.v", &options).expect("design reads");
+    let original = read_cells(verilog, "noscan.v", &library);
     let opts = ScanOptions { library: Some(&library), ..ScanOptions::default() };
     let inserted = insert_scan(&original, &opts).expect("inserts");
     assert_eq!(inserted.report.library_scan_cells_swapped, 0);
@@ -733,10 +731,7 @@ module enable_ff (clk, a, de, y);
   sky130_fd_sc_hd__buf_1 g2 (.A(q2), .X(y));
 endmodule
 ";
-    let options =
-        netlist::verilog::VerilogOptions { library: Some(&library), ..Default::default() };
-    let original =
-        netlist::verilog::parse_verilog(verilog, "enable_ff.v", &options).expect("design reads");
+    let original = read_cells(verilog, "enable_ff.v", &library);
     let opts = ScanOptions { library: Some(&library), ..ScanOptions::default() };
     let inserted = insert_scan(&original, &opts).expect("inserts");
     assert_eq!(inserted.report.library_scan_cells_swapped, 1);
@@ -751,7 +746,7 @@ endmodule
     let text = netlist::verilog_writer::write_verilog_cells(&inserted.netlist);
     assert!(!text.contains("edfxtp"), "{text}");
     assert!(text.contains("sky130_fd_sc_hd__sdfxtp_1 f2 ("), "{text}");
-    let back = netlist::verilog::parse_verilog(&text, "scan.v", &options).expect("reads back");
+    let back = read_cells(&text, "scan.v", &library);
     assert_eq!(back.gate_count(), inserted.netlist.gate_count());
     let back = Inserted {
         netlist: back,

@@ -177,7 +177,6 @@ impl Logistic {
             // The bias is not penalised; a tiny ridge keeps a constant label's Hessian definite.
             hess[features * dim + features] += 1e-9;
             let Some(step) = cholesky_solve(&mut hess, &grad, dim) else { break };
-
             let mut largest = 0.0f64;
             for (b, s) in beta.iter_mut().zip(&step) {
                 *b -= s;

@@ -3,7 +3,8 @@
 //! Each netlist is run through the ordinary flow (`atpg run` defaults, no ranker) to label its
 //! collapsed faults (proven untestable; missed by the random phase), its features are computed,
 //! and two classifiers of the `--kind` asked for (gradient-boosted trees by default, or logistic
-//! regression) are trained on at most `--max-faults-per-circuit` faults of each circuit. The model file (`-o`) names its features, training circuits and command.
+//! regression) are trained on at most `--max-faults-per-circuit` faults of each circuit. The
+//! model file (`-o`) names its kind, features, training circuits and command.
 //! `--evaluate` also runs leave-one-circuit-out: for each circuit family (an ISCAS-89 `.1`
 //! variant goes with its original) a model is trained on the other families and scored on the
 //! held-out circuits against SCOAP alone and a random order (ROC AUC, precision and recall);

@@ -48,10 +48,15 @@ def testable_table(path):
     return rows
 
 
-def circuits(bench):
+# The stuck-at suite: ISCAS-85, full-scan ISCAS-89 and the combinational ITC'99 `_C` files.
+STUCK_AT_SETS = (("iscas85", lambda f: True), ("iscas89", lambda f: True),
+                 ("itc99", lambda f: f.endswith("_C.bench")))
+
+
+def circuits(bench, sets=STUCK_AT_SETS):
+    """The `.bench` files of `sets` ((folder, keep(file name)) pairs) under `bench`, in suite order."""
     out = []
-    for sub, keep in (("iscas85", lambda f: True), ("iscas89", lambda f: True),
-                      ("itc99", lambda f: f.endswith("_C.bench"))):
+    for sub, keep in sets:
         d = os.path.join(bench, sub)
         if not os.path.isdir(d):
             continue

@@ -23,6 +23,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import suite  # noqa: E402  (circuits() is shared with the suite runner)
+
 BEGIN = "<!-- transition-suite:begin -->"
 END = "<!-- transition-suite:end -->"
 MODES = [("stuck-at", []), ("loc", ["--model", "transition", "--launch", "loc"]),
@@ -44,16 +47,8 @@ def loc_table(path):
     return rows
 
 
-def circuits(bench):
-    out = []
-    for sub, keep in (("iscas89", lambda f: True), ("itc99", lambda f: not f.endswith("_C.bench"))):
-        d = os.path.join(bench, sub)
-        if not os.path.isdir(d):
-            continue
-        names = sorted(f for f in os.listdir(d) if f.endswith(".bench") and keep(f))
-        names.sort(key=lambda f: (len(re.sub(r"\D", "", f.split(".")[0])), f))
-        out += [os.path.join(d, f) for f in names]
-    return out
+# The sequential circuits: ISCAS-89 and the ITC'99 files other than the `_C` ones.
+SEQUENTIAL_SETS = (("iscas89", lambda f: True), ("itc99", lambda f: not f.endswith("_C.bench")))
 
 
 def main():
@@ -69,7 +64,7 @@ def main():
     rows, failures = [], []
     totals = {m: [0.0, 0] for m, _ in MODES}
     with tempfile.TemporaryDirectory() as tmp:
-        for path in circuits(args.benchmarks):
+        for path in suite.circuits(args.benchmarks, SEQUENTIAL_SETS):
             name = os.path.basename(path)[: -len(".bench")]
             if only and name not in only:
                 continue

@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+
 fn atpg(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_atpg")).args(args).output().expect("the atpg binary runs")
 }
@@ -230,21 +232,6 @@ fn dual_spm_scan_chains_run_through_atpg() {
     assert!(std::fs::read_to_string(&stil).expect("written").contains("scan_in_4"));
 }
 
-/// Whether `iverilog` and `vvp` can be run; a notice (or, with `ATPG_REQUIRE_TOOLS`, a
-/// failure) when not.
-fn simulator_available() -> bool {
-    let runs = |tool: &str| Command::new(tool).arg("-V").output().is_ok();
-    if runs("iverilog") && runs("vvp") {
-        return true;
-    }
-    assert!(
-        std::env::var_os("ATPG_REQUIRE_TOOLS").is_none(),
-        "ATPG_REQUIRE_TOOLS is set but iverilog/vvp cannot be run (install them: apt-get install iverilog)"
-    );
-    eprintln!("notice: iverilog/vvp not installed; skipping the scan testbench simulations");
-    false
-}
-
 /// A sequential circuit generated here, so the scan flow is tested without `../shared`.
 fn generated_design(dir: &Path) -> PathBuf {
     let spec = netlist::generate::RandomSpec {
@@ -372,7 +359,7 @@ fn scan_flow(design: &Path, scan_args: &[&str]) {
     assert_eq!(a["test_coverage"], b["test_coverage"], "{a}\n{b}");
     assert_eq!(b["faults"]["aborted"], 0);
 
-    if !simulator_available() {
+    if !common::simulator_available("the scan testbench simulations") {
         return;
     }
     let count = b["patterns"].as_u64().expect("pattern count") as usize;
@@ -645,7 +632,7 @@ fn library_scan_flow(design: &Path, liberty: &Path, scan_prefix: &str) {
     assert_eq!(original["test_coverage"], run["test_coverage"], "{original}\n{run}");
     assert_eq!(original["faults"]["untestable"], run["faults"]["untestable"], "{original}\n{run}");
 
-    if !simulator_available() {
+    if !common::simulator_available("the scan testbench simulations") {
         return;
     }
     let tb = dir.join("tb.v");

@@ -18,25 +18,10 @@ use atpg::sim::GoodSimulator;
 use atpg::testbench::{write_testbench, DesignSource, TestbenchOptions};
 use netlist::{Circuit, Library, Netlist};
 
+mod common;
+
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// Whether `iverilog` and `vvp` can be run; a notice (or, with `ATPG_REQUIRE_TOOLS`, a
-/// failure) when not.
-fn simulator_available() -> bool {
-    let runs = |tool: &str| Command::new(tool).arg("-V").output().is_ok();
-    if runs("iverilog") && runs("vvp") {
-        return true;
-    }
-    assert!(
-        std::env::var_os("ATPG_REQUIRE_TOOLS").is_none(),
-        "ATPG_REQUIRE_TOOLS is set but iverilog/vvp cannot be run (install them: apt-get install iverilog)"
-    );
-    eprintln!(
-        "notice: iverilog/vvp not installed; skipping the simulation of generated testbenches"
-    );
-    false
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -196,7 +181,7 @@ fn corrupt(patterns: &Path, pattern: usize, output: usize, into: &Path) {
 /// Every pattern passes; then one flipped primary-output bit and, with flip-flops, one flipped
 /// captured-state bit each make exactly one pattern fail, with a message naming the signal.
 fn replay(design: Design, count: usize, seed: u64) {
-    if !simulator_available() {
+    if !common::simulator_available("the simulation of generated testbenches") {
         return;
     }
     check_replay(&design, random_patterns(&design, count, seed));

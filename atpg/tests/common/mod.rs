@@ -1,5 +1,5 @@
-//! Helpers shared by the SAT, sweeping and flow tests: small circuits and the exhaustive
-//! reference every verdict is held to. Each test binary uses a part of them.
+//! Helpers shared by the test binaries: small circuits, the exhaustive reference every verdict
+//! is held to, and whether the Verilog simulator is there. Each test binary uses a part of them.
 #![allow(dead_code)]
 
 use atpg::fault::FaultUniverse;
@@ -71,4 +71,19 @@ pub fn exhaustively_detectable(circuit: &Circuit, universe: &FaultUniverse) -> V
         .iter()
         .map(|blocks| blocks.iter().any(|&m| m != 0))
         .collect()
+}
+
+/// Whether `iverilog` and `vvp` can be run; when not, a notice that `what` is skipped (or, with
+/// `ATPG_REQUIRE_TOOLS` set, a failure).
+pub fn simulator_available(what: &str) -> bool {
+    let runs = |tool: &str| std::process::Command::new(tool).arg("-V").output().is_ok();
+    if runs("iverilog") && runs("vvp") {
+        return true;
+    }
+    assert!(
+        std::env::var_os("ATPG_REQUIRE_TOOLS").is_none(),
+        "ATPG_REQUIRE_TOOLS is set but iverilog/vvp cannot be run (install them: apt-get install iverilog)"
+    );
+    eprintln!("notice: iverilog/vvp not installed; skipping {what}");
+    false
 }

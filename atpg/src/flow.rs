@@ -11,7 +11,9 @@
 //!    ([`TestGenerator`], conflict limit [`FlowOptions::abort_limit`]). A test cube found is
 //!    grown by dynamic compaction ([`Compaction`]): further undetected faults are tried in list
 //!    order, each solved under the cube's care bits as assumptions
-//!    ([`TestGenerator::extend`]), and every fault that fits adds its care bits. The cube is
+//!    ([`TestGenerator::extend`]), and every fault that fits adds its care bits; with
+//!    [`Compaction::Max`], the faults that did not fit are then tried jointly
+//!    ([`TestGenerator::extend_joint`]: a new test for all the pattern's faults at once). The cube is
 //!    then filled ([`Fill`]) and fault-simulated against every undetected fault, which drops all
 //!    the faults the pattern detects, not only those it was built for. UNSAT proves a fault
 //!    untestable.
@@ -70,12 +72,21 @@ pub enum Compaction {
 }
 
 impl Compaction {
-    /// Secondary faults tried per pattern in dynamic compaction.
+    /// Secondary faults tried per pattern in dynamic compaction (with `Max`, failed tries).
     fn attempts_per_pattern(self) -> usize {
         match self {
             Compaction::None => 0,
             Compaction::Fast => 32,
             Compaction::Max => 1024,
+        }
+    }
+
+    /// Joint solver calls per pattern ([`TestGenerator::extend_joint`]), after the secondary
+    /// faults that fit under the cube's care bits.
+    fn joint_attempts_per_pattern(self) -> usize {
+        match self {
+            Compaction::None | Compaction::Fast => 0,
+            Compaction::Max => 64,
         }
     }
 
@@ -131,8 +142,8 @@ pub struct FlowOptions {
     pub random_min_detections: usize,
     /// The SAT solver.
     pub backend: Backend,
-    /// Secondary faults tried per pattern in dynamic compaction (`None`: what
-    /// [`FlowOptions::compaction`] implies: 0, 32 or 1024).
+    /// Secondary faults tried per pattern in dynamic compaction, or with [`Compaction::Max`]
+    /// tried in vain (`None`: what [`FlowOptions::compaction`] implies: 0, 32 or 1024).
     pub compaction_attempts: Option<usize>,
     /// Target only this shard of the collapsed list ([`crate::shard`]); `None`: every fault.
     pub shard: Option<crate::shard::Shard>,
@@ -430,6 +441,11 @@ struct State<'a, 'u> {
     ranking: Option<Ranking>,
 }
 
+/// Joint dynamic compaction's work per pattern, in fault miters switched on over all its
+/// solver calls: a pattern holding `k` faults gets at most `JOINT_WORK / k` joint calls. With a
+/// pattern's miters all switched on, each call costs about `k` single-fault calls.
+const JOINT_WORK: usize = 4096;
+
 /// Random vectors per group of the random phase.
 const RANDOM_GROUP: usize = 256;
 
@@ -524,6 +540,7 @@ impl State<'_, '_> {
                     &mut vectors,
                     &mut cubes,
                     Some(self.options.compaction.extend_conflict_limit()),
+                    self.options.compaction.joint_attempts_per_pattern() > 0,
                 )?;
                 if removed == 0 {
                     break;
@@ -677,7 +694,7 @@ impl State<'_, '_> {
                     aborted.push(target);
                 }
                 TestOutcome::Detected(cube) => {
-                    let cube = self.grow(generator, cube, &order[k + 1..], &mut good)?;
+                    let cube = self.grow(generator, cube, target, &order[k + 1..], &mut good)?;
                     self.commit(cube, target)?;
                 }
             }
@@ -687,28 +704,87 @@ impl State<'_, '_> {
     }
 
     /// Dynamic compaction: adds the undetected faults of `candidates` that the solver can fit
-    /// into `cube` without changing its care bits.
+    /// into `cube` (made for `target`) without changing its care bits. Then, with a joint budget
+    /// ([`Compaction::Max`]), the faults that did not fit are tried jointly
+    /// ([`TestGenerator::extend_joint`]): the solver looks for one new test for every fault of
+    /// the pattern and the candidate, free to move every input, which often leaves room where
+    /// the care bits of the cube so far blocked it; and the cheap search runs once more on the
+    /// new cube. (Held miters slow every solver call, so the cheap search does not run while
+    /// the pattern's faults are held.)
     fn grow<B: SatBackend>(
         &mut self,
         generator: &mut TestGenerator<'_, B>,
-        mut cube: Cube,
+        cube: Cube,
+        target: usize,
         candidates: &[usize],
         good: &mut Vec<Word3>,
     ) -> Result<Cube, FlowError> {
+        let mut growth = Growth {
+            cube,
+            pattern: vec![self.faults[target]],
+            in_pattern: vec![false; candidates.len()],
+            tried: 0,
+        };
+        self.fit_under_care_bits(generator, &mut growth, candidates, good)?;
+        // Each joint call solves for every fault of the pattern: budget the work, not the calls.
+        let mut joint_budget = self
+            .options
+            .compaction
+            .joint_attempts_per_pattern()
+            .min(JOINT_WORK / growth.pattern.len());
+        if joint_budget == 0 || !generator.hold(&growth.pattern)? {
+            return Ok(growth.cube);
+        }
+        let limit = Some(self.options.compaction.extend_conflict_limit());
+        let mut fitted = false;
+        for (k, &c) in candidates.iter().enumerate() {
+            if joint_budget == 0 {
+                break;
+            }
+            if self.status[c] != FaultStatus::Undetected || growth.in_pattern[k] {
+                continue;
+            }
+            joint_budget -= 1;
+            if let Some(joint) = generator.extend_joint(self.faults[c], limit)? {
+                growth.cube = joint;
+                growth.pattern.push(self.faults[c]);
+                growth.in_pattern[k] = true;
+                fitted = true;
+            }
+        }
+        generator.release();
+        if fitted {
+            self.fit_under_care_bits(generator, &mut growth, candidates, good)?;
+        }
+        Ok(growth.cube)
+    }
+
+    /// The cheap step of [`State::grow`]: each undetected candidate not in the pattern yet
+    /// whose effect still has an X-path under the cube is solved under the cube's care bits
+    /// ([`TestGenerator::extend`]), up to the pattern's budget of attempts (with
+    /// [`Compaction::Max`], of failed attempts).
+    fn fit_under_care_bits<B: SatBackend>(
+        &mut self,
+        generator: &mut TestGenerator<'_, B>,
+        growth: &mut Growth,
+        candidates: &[usize],
+        good: &mut Vec<Word3>,
+    ) -> Result<(), FlowError> {
         let budget = self
             .options
             .compaction_attempts
             .unwrap_or_else(|| self.options.compaction.attempts_per_pattern());
+        // With `max`, only the attempts that fail count: a pattern takes every fault it can.
+        let failures_only = self.options.compaction == Compaction::Max;
         let limit = Some(self.options.compaction.extend_conflict_limit());
         let width = self.circuit.num_inputs();
         let universe = generator.universe();
-        let mut tried = 0;
-        simulate_cube(self.circuit, &cube, good);
-        for &c in candidates {
-            if tried >= budget || cube.care_count() == width {
+        simulate_cube(self.circuit, &growth.cube, good);
+        for (k, &c) in candidates.iter().enumerate() {
+            if growth.tried >= budget || growth.cube.care_count() == width {
                 break;
             }
-            if self.status[c] != FaultStatus::Undetected {
+            if self.status[c] != FaultStatus::Undetected || growth.in_pattern[k] {
                 continue;
             }
             let fault = self.faults[c];
@@ -725,13 +801,18 @@ impl State<'_, '_> {
             if !x_path(self.circuit, universe, fault, good, &mut self.marks, &self.is_output) {
                 continue;
             }
-            tried += 1;
-            if let Some(grown) = generator.extend(fault, &cube, limit)? {
-                cube = grown;
-                simulate_cube(self.circuit, &cube, good);
+            match generator.extend(fault, &growth.cube, limit)? {
+                Some(grown) => {
+                    growth.cube = grown;
+                    growth.pattern.push(fault);
+                    growth.in_pattern[k] = true;
+                    simulate_cube(self.circuit, &growth.cube, good);
+                    growth.tried += usize::from(!failures_only);
+                }
+                None => growth.tried += 1,
             }
         }
-        Ok(cube)
+        Ok(())
     }
 
     /// Fills `cube`, appends it to the patterns and drops every open fault it detects; the
@@ -761,6 +842,18 @@ impl State<'_, '_> {
         }
         Ok(())
     }
+}
+
+/// A pattern under dynamic compaction ([`State::grow`]).
+struct Growth {
+    /// The cube so far.
+    cube: Cube,
+    /// The faults it was made for: the target, then those fitted into it.
+    pattern: Vec<FaultId>,
+    /// Per candidate, whether it is in `pattern`.
+    in_pattern: Vec<bool>,
+    /// Candidates tried under the care bits so far.
+    tried: usize,
 }
 
 /// Three-valued good values of every node for `cube`.

@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use atpg::fault::FaultUniverse;
-use atpg::patterns::PatternSet;
+use atpg::fault::{FaultId, FaultUniverse};
+use atpg::patterns::{Logic, PatternSet};
 use atpg::sat::encode::encode_circuit;
 use atpg::sat::{
     CadicalBackend, ClauseSink, Cnf, SatBackend, SolveResult, TestGenerator, TestOutcome,
@@ -301,4 +301,88 @@ fn cell_netlist_verdicts_agree_with_random_simulation() {
         untestable.len(),
         generator.stats()
     );
+}
+
+/// Joint dynamic compaction (`hold`, `extend_joint`), held to exhaustive simulation: every cube
+/// it returns detects every held fault in serial simulation, and where it finds none (no
+/// conflict limit, so the solver proved it), no input vector detects all of those faults at
+/// once. Also counts the faults that fit jointly where extending the cube under its care bits
+/// failed, so that the test cannot pass without exercising what joint solving adds.
+#[test]
+fn joint_extension_matches_exhaustive_simulation() {
+    let mut joint_only = 0;
+    for seed in 0..40 {
+        let circuit = random_circuit(seed, 7, 40, 1, false);
+        let universe = FaultUniverse::new(&circuit);
+        let n = circuit.num_inputs();
+        let mut vectors = PatternSet::new(n);
+        for v in 0u32..1 << n {
+            vectors.push_with(|i| if v >> i & 1 == 1 { Logic::One } else { Logic::Zero });
+        }
+        let faults: Vec<FaultId> = universe.faults().collect();
+        // Per fault, the vectors that detect it (one bit per vector).
+        let detecting = serial_detections(&circuit, &universe, &vectors, &faults);
+        let mut generator = TestGenerator::new(&circuit, &universe);
+        let Some(TestOutcome::Detected(mut cube)) = faults
+            .iter()
+            .map(|&f| generator.generate(f).expect("no mismatch"))
+            .find(|o| matches!(o, TestOutcome::Detected(_)))
+        else {
+            continue;
+        };
+        let target = faults
+            .iter()
+            .copied()
+            .find(|&f| serial_detections(&circuit, &universe, &cube.to_patterns(), &[f])[0][0] != 0)
+            .expect("the cube detects some fault");
+        let mut pattern = vec![target];
+        assert!(generator.hold(&pattern).expect("holds"));
+        for &fault in faults.iter().skip(seed as usize % 7).step_by(3) {
+            if pattern.contains(&fault) {
+                continue;
+            }
+            let fits_under_care_bits = {
+                let mut other = TestGenerator::new(&circuit, &universe);
+                other.extend(fault, &cube, None).expect("no mismatch").is_some()
+            };
+            let mut with = pattern.clone();
+            with.push(fault);
+            let together: Vec<u64> = (0..vectors.num_blocks())
+                .map(|b| {
+                    with.iter().fold(!0u64, |m, f| {
+                        m & detecting[faults.iter().position(|g| g == f).unwrap()][b]
+                    })
+                })
+                .collect();
+            let exists = together.iter().any(|&m| m != 0);
+            match generator.extend_joint(fault, None).expect("no mismatch") {
+                Some(joint) => {
+                    assert!(
+                        exists,
+                        "seed {seed}: joint cube {joint} for faults no vector detects together"
+                    );
+                    let hits = serial_detections(&circuit, &universe, &joint.to_patterns(), &with);
+                    for (f, h) in with.iter().zip(&hits) {
+                        assert_ne!(
+                            h[0],
+                            0,
+                            "seed {seed}: joint cube {joint} misses {}",
+                            universe.fault_name(&circuit, *f)
+                        );
+                    }
+                    joint_only += usize::from(!fits_under_care_bits);
+                    pattern = with;
+                    cube = joint;
+                }
+                None => assert!(
+                    !exists,
+                    "seed {seed}: no joint test found, but a vector detects all of {with:?}"
+                ),
+            }
+            assert_eq!(generator.held().collect::<Vec<_>>(), pattern);
+        }
+        generator.release();
+        assert_eq!(generator.held().count(), 0);
+    }
+    assert!(joint_only > 0, "no fault fitted jointly that did not fit under the care bits");
 }

@@ -67,7 +67,7 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = FillArg::Random)]
     fill: FillArg,
     /// Secondary faults tried per pattern in dynamic compaction (default: 32 with
-    /// `--compact fast`, 1024 with `--compact max`).
+    /// `--compact fast`; with `--compact max`, 1024 tries that fail).
     #[arg(long, value_name = "N")]
     compaction_attempts: Option<usize>,
     /// The SAT solver: CaDiCaL (conflict limits) or varisat (pure Rust, no conflict limit).

@@ -77,7 +77,7 @@ impl State<'_, '_> {
                 TestOutcome::Untestable => self.status[target] = FaultStatus::Untestable,
                 TestOutcome::Aborted => {}
                 TestOutcome::Detected(cube) => {
-                    let cube = self.grow(generator, cube, order, &mut good)?;
+                    let cube = self.grow(generator, cube, target, order, &mut good)?;
                     self.commit(cube, target)?;
                 }
             }

@@ -4,7 +4,10 @@
 //! essential faults). A pattern can still go if each of its essential faults fits into the test
 //! cube of another pattern: the solver extends that cube under its care bits
 //! ([`TestGenerator::extend`]), and the other pattern takes the new care bits while keeping its
-//! filled values everywhere else. The change is accepted only if fault simulation of the whole
+//! filled values everywhere else. With `joint`, where no host's care bits take a fault, a few
+//! hosts are tried with a new test for the host's own essential faults, those already moved
+//! into it and the fault, all at once ([`TestGenerator::extend_joint`]).
+//! The change is accepted only if fault simulation of the whole
 //! new set detects every fault the old set detected; otherwise it is undone. Patterns with the
 //! fewest essential faults are tried first.
 
@@ -17,6 +20,9 @@ use crate::sim::FaultSimulator;
 const MAX_ESSENTIAL: usize = 8;
 /// At most this many other patterns are tried for one essential fault.
 const MAX_HOSTS: usize = 24;
+/// With `joint`, at most this many of them are also tried jointly, when no host's care bits
+/// take the fault.
+const JOINT_HOSTS: usize = 8;
 
 /// Removes what patterns it can from `patterns` (filled vectors) with their `cubes` (the care
 /// bits each was built from), keeping every fault of `faults` (all detected by `patterns`)
@@ -28,6 +34,7 @@ pub fn essential_fault_reduction<B: SatBackend>(
     patterns: &mut Vec<Vec<Logic>>,
     cubes: &mut Vec<Cube>,
     conflict_limit: Option<u32>,
+    joint: bool,
 ) -> Result<usize, SatError> {
     let n = patterns.len();
     if n < 2 {
@@ -60,6 +67,8 @@ pub fn essential_fault_reduction<B: SatBackend>(
         hosts.sort_by_key(|&q| (cubes[q].care_count(), q));
         let mut changed: Vec<(usize, Cube)> = Vec::new();
         let mut placed_all = true;
+        // Per host, the essential faults of `p` moved into it so far.
+        let mut moved: Vec<(usize, usize)> = Vec::new();
         for &f in &essential {
             let mut placed = false;
             for &q in hosts.iter().take(MAX_HOSTS) {
@@ -71,9 +80,28 @@ pub fn essential_fault_reduction<B: SatBackend>(
                     .clone();
                 if let Some(grown) = generator.extend(faults[f], &current, conflict_limit)? {
                     changed.push((q, grown));
+                    moved.push((q, f));
                     placed = true;
                     break;
                 }
+            }
+            // Joint: a new test for a host's own essential faults, those moved into it, and `f`.
+            for &q in hosts.iter().take(if joint { JOINT_HOSTS } else { 0 }) {
+                if placed {
+                    break;
+                }
+                let mut held: Vec<FaultId> =
+                    essential_of(q, &removed).iter().map(|&e| faults[e]).collect();
+                held.extend(moved.iter().filter(|(h, _)| *h == q).map(|&(_, m)| faults[m]));
+                if !generator.hold(&held)? {
+                    continue;
+                }
+                if let Some(cube) = generator.extend_joint(faults[f], conflict_limit)? {
+                    changed.push((q, cube));
+                    moved.push((q, f));
+                    placed = true;
+                }
+                generator.release();
             }
             if !placed {
                 placed_all = false;

@@ -408,6 +408,19 @@ pub struct TestGenerator<'a, B: SatBackend = CadicalBackend> {
     rebuild_ratio: u64,
     /// A running average of the nodes in a fault's instance.
     typical_instance: f64,
+    /// Faults whose miters stay switched on ([`TestGenerator::hold`]).
+    held: Vec<Held>,
+}
+
+/// A fault whose miter stays switched on until [`TestGenerator::release`].
+#[derive(Debug)]
+struct Held {
+    fault: FaultId,
+    activation: Lit,
+    /// The fault's instance (see [`Justifier::detects`]), to justify it again.
+    instance: Vec<NodeId>,
+    /// Variables of its miter, dead once it is released.
+    vars: u64,
 }
 
 /// The good circuit, encoded into the solver cone by cone as faults need it.
@@ -543,6 +556,7 @@ impl<'a, B: SatBackend> TestGenerator<'a, B> {
             dead_vars: 0,
             rebuild_ratio: DEFAULT_REBUILD_RATIO,
             typical_instance: 0.0,
+            held: Vec::new(),
         }
     }
 
@@ -641,6 +655,174 @@ impl<'a, B: SatBackend> TestGenerator<'a, B> {
         }
     }
 
+    /// Switches on the miters of `faults` and keeps them on, held, until
+    /// [`TestGenerator::release`]: from now on [`TestGenerator::extend_joint`] looks for tests
+    /// that detect every held fault. `false` (and nothing held) when one of them has no path to
+    /// an output. The solver is not rebuilt while faults are held.
+    pub fn hold(&mut self, faults: &[FaultId]) -> Result<bool, SatError> {
+        self.release();
+        self.maybe_rebuild(0.0);
+        for &fault in faults {
+            if self.encode_held(fault)?.is_none() {
+                self.release();
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Switches off, for good, the miters of the held faults.
+    pub fn release(&mut self) {
+        for held in self.held.drain(..) {
+            self.solver.add_clause(&[!held.activation]);
+            self.stats.clauses += 1;
+            self.dead_vars += held.vars;
+        }
+    }
+
+    /// The held faults, in the order they were added.
+    pub fn held(&self) -> impl Iterator<Item = FaultId> + '_ {
+        self.held.iter().map(|h| h.fault)
+    }
+
+    /// Encodes the miter of `fault` and holds it; `None` (nothing added) when no output is
+    /// reachable from its site.
+    fn encode_held(&mut self, fault: FaultId) -> Result<Option<Lit>, SatError> {
+        if fault.site().index() >= self.universe.num_sites() {
+            return Err(SatError::UnknownFault(fault.0));
+        }
+        if self.universe.frame_invariant(fault.site())
+            || !self.miters.prepare(self.circuit, self.universe, fault)
+        {
+            return Ok(None);
+        }
+        let site = self.universe.site(fault.site()).net;
+        let initial = self.universe.activation(fault.site());
+        self.good
+            .search(self.circuit, self.miters.cone().iter().copied().chain([site]).chain(initial));
+        let mut counting = Counting { sink: &mut self.solver, variables: 0, clauses: 0 };
+        let good_before = self.good.vars;
+        self.good.encode_missing(&mut counting, self.circuit, self.encoder);
+        let good_added = self.good.vars - good_before;
+        let miter = self.miters.encode_prepared(
+            &mut counting,
+            self.circuit,
+            self.universe,
+            self.encoder,
+            &self.good.rails,
+            fault,
+        );
+        self.stats.variables += counting.variables;
+        self.stats.clauses += counting.clauses;
+        let vars = counting.variables - good_added;
+        let instance = self.good.instance.clone();
+        self.held.push(Held { fault, activation: miter.activation, instance, vars });
+        Ok(Some(miter.activation))
+    }
+
+    /// A test for `fault` and for every held fault at once ([`TestGenerator::hold`]), with no
+    /// care bit kept from any cube: the solver may move every input. The cube comes back
+    /// justified for each of those faults and re-simulated for each, and `fault` is held too.
+    /// `None` (and `fault` not held) when the solver finds none within `conflict_limit`, which
+    /// proves nothing about `fault` alone, or when no output is reachable from its site.
+    ///
+    /// This is the step of joint dynamic compaction: where a cube's care bits block a fault
+    /// ([`TestGenerator::extend`] fails), another test for the faults already in the pattern
+    /// often leaves room for it.
+    pub fn extend_joint(
+        &mut self,
+        fault: FaultId,
+        conflict_limit: Option<u32>,
+    ) -> Result<Option<Cube>, SatError> {
+        self.stats.extend_calls += 1;
+        if self.encode_held(fault)?.is_none() {
+            return Ok(None);
+        }
+        self.assumptions.clear();
+        self.assumptions.extend(self.held.iter().map(|h| h.activation));
+        self.stats.sat_calls += 1;
+        let before = self.solver.conflicts();
+        let result = self.solver.solve(&self.assumptions, conflict_limit);
+        self.stats.sat_conflicts += self.solver.conflicts().saturating_sub(before);
+        if result != SolveResult::Sat {
+            let held = self.held.pop().expect("held above");
+            self.solver.add_clause(&[!held.activation]);
+            self.stats.clauses += 1;
+            self.dead_vars += held.vars;
+            return Ok(None);
+        }
+        let vector = self.model_vector(None);
+        // Each fault's own justification (the new one first), preferring the care bits of
+        // those before it.
+        let mut values = vec![Logic::X; vector.len()];
+        let order = std::iter::once(self.held.len() - 1).chain(0..self.held.len() - 1);
+        for (k, h) in order.enumerate() {
+            let held = &self.held[h];
+            let instance = Some(&held.instance[..]);
+            self.justifier.set_base(self.circuit, (k > 0).then_some(&values[..]), instance);
+            let Some(more) =
+                self.justifier.justify(self.circuit, self.universe, held.fault, &vector, instance)
+            else {
+                return Err(self.mismatch(held.fault, &vector));
+            };
+            for (v, m) in values.iter_mut().zip(more) {
+                if m != Logic::X {
+                    *v = m;
+                }
+            }
+        }
+        for held in &self.held {
+            let instance = Some(&held.instance[..]);
+            if !self.justifier.detects(self.circuit, self.universe, held.fault, &values, instance) {
+                return Err(self.mismatch(held.fault, &values));
+            }
+        }
+        self.stats.extended += 1;
+        Ok(Some(Cube { values }))
+    }
+
+    /// The solver's model on the circuit inputs; inputs it does not hold take `base`'s known
+    /// value, else 0 (they matter to no fault of the call).
+    fn model_vector(&self, base: Option<&Cube>) -> Vec<Logic> {
+        (0..self.circuit.num_inputs())
+            .map(|i| {
+                if self.good.encoded[i] {
+                    if self.solver.value(self.good.rails[i].one) {
+                        Logic::One
+                    } else {
+                        Logic::Zero
+                    }
+                } else {
+                    match base.map(|b| b.values[i]) {
+                        Some(Logic::One) => Logic::One,
+                        _ => Logic::Zero,
+                    }
+                }
+            })
+            .collect()
+    }
+
+    /// The error for a cube that does not detect `fault` in simulation.
+    fn mismatch(&self, fault: FaultId, cube: &[Logic]) -> SatError {
+        SatError::SimulationMismatch {
+            fault: self.universe.fault_name(self.circuit, fault),
+            cube: Cube { values: cube.to_vec() }.to_string(),
+        }
+    }
+
+    /// Rebuilds the solver empty when it holds more than the rebuild ratio times the variables
+    /// of an instance of `wanted` nodes or of a typical one, whichever is larger (see
+    /// [`DEFAULT_REBUILD_RATIO`]). Held miters live in the solver: never while faults are held.
+    fn maybe_rebuild(&mut self, wanted: f64) {
+        let vars = (self.good.vars + self.dead_vars) as f64;
+        if self.rebuild_ratio > 0
+            && self.held.is_empty()
+            && vars > self.rebuild_ratio as f64 * self.typical_instance.max(wanted).max(64.0)
+        {
+            self.rebuild();
+        }
+    }
+
     /// One solver call for `fault` under the care bits of `base`, the answer justified, merged
     /// with `base` and re-simulated.
     fn attempt(
@@ -671,12 +853,7 @@ impl<'a, B: SatBackend> TestGenerator<'a, B> {
         } else {
             0.95 * self.typical_instance + 0.05 * wanted
         };
-        let held = (self.good.vars + self.dead_vars) as f64;
-        if self.rebuild_ratio > 0
-            && held > self.rebuild_ratio as f64 * self.typical_instance.max(wanted).max(64.0)
-        {
-            self.rebuild();
-        }
+        self.maybe_rebuild(wanted);
         let mut counting = Counting { sink: &mut self.solver, variables: 0, clauses: 0 };
         let good_before = self.good.vars;
         self.good.encode_missing(&mut counting, self.circuit, self.encoder);
@@ -708,47 +885,19 @@ impl<'a, B: SatBackend> TestGenerator<'a, B> {
         let result = self.solver.solve(&self.assumptions, conflict_limit);
         self.stats.sat_conflicts += self.solver.conflicts().saturating_sub(before);
         // Read the model before the next clause invalidates it.
-        let vector: Option<Vec<Logic>> = (result == SolveResult::Sat).then(|| {
-            (0..self.circuit.num_inputs())
-                .map(|i| {
-                    if self.good.encoded[i] {
-                        if self.solver.value(self.good.rails[i].one) {
-                            Logic::One
-                        } else {
-                            Logic::Zero
-                        }
-                    } else {
-                        match base.map(|b| b.values[i]) {
-                            Some(Logic::One) => Logic::One,
-                            _ => Logic::Zero,
-                        }
-                    }
-                })
-                .collect()
-        });
+        let vector = (result == SolveResult::Sat).then(|| self.model_vector(base));
         self.solver.add_clause(&[!miter.activation]);
         self.stats.clauses += 1;
         self.dead_vars += miter_vars;
         match (result, vector) {
             (SolveResult::Unsat, _) => Ok(Attempt::Unsat),
             (SolveResult::Sat, Some(vector)) => {
-                let mismatch = |cube: &[Logic]| SatError::SimulationMismatch {
-                    fault: self.universe.fault_name(self.circuit, fault),
-                    cube: Cube { values: cube.to_vec() }.to_string(),
-                };
-                self.justifier.set_base(
-                    self.circuit,
-                    base.map(|b| &b.values[..]),
-                    Some(&self.good.instance),
-                );
-                let Some(mut values) = self.justifier.justify(
-                    self.circuit,
-                    self.universe,
-                    fault,
-                    &vector,
-                    Some(&self.good.instance),
-                ) else {
-                    return Err(mismatch(&vector));
+                let instance = Some(&self.good.instance[..]);
+                self.justifier.set_base(self.circuit, base.map(|b| &b.values[..]), instance);
+                let Some(mut values) =
+                    self.justifier.justify(self.circuit, self.universe, fault, &vector, instance)
+                else {
+                    return Err(self.mismatch(fault, &vector));
                 };
                 if let Some(base) = base {
                     for (v, &b) in values.iter_mut().zip(&base.values) {
@@ -757,17 +906,10 @@ impl<'a, B: SatBackend> TestGenerator<'a, B> {
                         }
                     }
                 }
-                let cube = Cube { values };
-                if !self.justifier.detects(
-                    self.circuit,
-                    self.universe,
-                    fault,
-                    &cube.values,
-                    Some(&self.good.instance),
-                ) {
-                    return Err(mismatch(&cube.values));
+                if !self.justifier.detects(self.circuit, self.universe, fault, &values, instance) {
+                    return Err(self.mismatch(fault, &values));
                 }
-                Ok(Attempt::Detected(cube))
+                Ok(Attempt::Detected(Cube { values }))
             }
             _ => Ok(Attempt::Unknown),
         }

@@ -13,7 +13,8 @@
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use netlist::generate::{random_netlist, RandomSpec};
+use benches::{parse_bench_spec, PARSE_BENCH_SEED};
+use netlist::generate::random_netlist;
 
 fn gates() -> usize {
     std::env::var("PARSE_BENCH_GATES").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000)
@@ -21,16 +22,7 @@ fn gates() -> usize {
 
 fn parse(c: &mut Criterion) {
     let gates = gates();
-    let spec = RandomSpec {
-        inputs: gates / 100,
-        outputs: gates / 100,
-        flops: gates / 50,
-        gates,
-        max_fanin: 4,
-        extended_kinds: false,
-        odd_names: false,
-    };
-    let netlist = random_netlist(7, &spec);
+    let netlist = random_netlist(PARSE_BENCH_SEED, &parse_bench_spec(gates));
     let bench_text = netlist::bench::write_bench(&netlist).expect("generated names are plain");
     let verilog_text = netlist::verilog_writer::write_verilog(&netlist);
     let circuit = netlist.levelize().expect("generated netlists are acyclic");

@@ -12,8 +12,8 @@
 
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use benches::{parse_bench_spec, PARSE_BENCH_SEED};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use netlist::generate::random_netlist;
 
 fn gates() -> usize {

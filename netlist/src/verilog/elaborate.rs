@@ -242,10 +242,6 @@ impl<'a, 'o> Elaborator<'a, 'o> {
         let special = self.declarations(top, &params)?;
         self.check_ports(top, &special)?;
         let mut scope = Scope { module: top, file: m.file, prefix: String::new(), params, special };
-        // A flat netlist declares about one net per cell: size the tables for that at once
-        // rather than growing (and rehashing) them step by step. Too little for a hierarchical
-        // design, which still grows as needed.
-        self.netlist.reserve(m.decls.len(), m.items.len());
         // Ports in declaration order, each vector from its left (first written) index.
         let mut seen = FxHashSet::default();
         for decl in &m.decls {

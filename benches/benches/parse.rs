@@ -5,9 +5,9 @@
 //! size.
 //!
 //! Last measured (BENCHMARKS.md, 10-million-gate section; a loaded 2-core machine, so compare
-//! ratios): `.bench` parsing 2.0x faster than before the compact netlist (6.99 s -> 3.43 s),
-//! Verilog 1.3x (19.1 s -> 14.7 s), levelize unchanged; netlist 216 bytes per gate from
-//! `.bench`, 231 from Verilog; circuit 59.4 bytes per gate.
+//! ratios): with short names kept in the name table, `.bench` 2.76 s -> 1.93 s and Verilog
+//! 6.26 s -> 4.45 s while levelize (unchanged) went 1.44 s -> 1.90 s with the load; netlist 223
+//! bytes per gate from `.bench`, 239 from Verilog; circuit 52.6 bytes per gate.
 #![allow(missing_docs)] // criterion_group! generates undocumented items.
 
 use std::time::Duration;

@@ -5,15 +5,16 @@
 //! size.
 //!
 //! Last measured (BENCHMARKS.md, 10-million-gate section; a loaded 2-core machine, so compare
-//! ratios): `.bench` parsing 2.0x faster than before the compact netlist (6.99 s -> 3.43 s),
-//! Verilog 1.3x (19.1 s -> 14.7 s), levelize unchanged; netlist 216 bytes per gate from
-//! `.bench`, 231 from Verilog; circuit 59.4 bytes per gate.
+//! ratios): with short names kept in the name table, `.bench` 2.76 s -> 1.93 s and Verilog
+//! 6.26 s -> 4.45 s while levelize (unchanged) went 1.44 s -> 1.90 s with the load; netlist 223
+//! bytes per gate from `.bench`, 239 from Verilog; circuit 52.6 bytes per gate.
 #![allow(missing_docs)] // criterion_group! generates undocumented items.
 
 use std::time::Duration;
 
+use benches::{parse_bench_spec, PARSE_BENCH_SEED};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use netlist::generate::{random_netlist, RandomSpec};
+use netlist::generate::random_netlist;
 
 fn gates() -> usize {
     std::env::var("PARSE_BENCH_GATES").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000)
@@ -21,16 +22,7 @@ fn gates() -> usize {
 
 fn parse(c: &mut Criterion) {
     let gates = gates();
-    let spec = RandomSpec {
-        inputs: gates / 100,
-        outputs: gates / 100,
-        flops: gates / 50,
-        gates,
-        max_fanin: 4,
-        extended_kinds: false,
-        odd_names: false,
-    };
-    let netlist = random_netlist(7, &spec);
+    let netlist = random_netlist(PARSE_BENCH_SEED, &parse_bench_spec(gates));
     let bench_text = netlist::bench::write_bench(&netlist).expect("generated names are plain");
     let verilog_text = netlist::verilog_writer::write_verilog(&netlist);
     let circuit = netlist.levelize().expect("generated netlists are acyclic");

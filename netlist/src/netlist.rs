@@ -199,12 +199,73 @@ impl NameArena {
     }
 }
 
-/// An entry of the name table: the net and where its name is, so that a probe compares names
-/// without visiting the graph.
+/// An entry of the name table: the net and its name, or where the name is when it is long, so
+/// that a probe compares names without visiting the graph (and, for short names, without
+/// visiting the arena either: on large netlists each of those visits is a cache miss).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct NameEntry {
     net: NetId,
-    name: NameRef,
+    key: NameKey,
+}
+
+/// A name as the name table holds it, in 12 bytes: names of up to [`NameKey::INLINE`] bytes
+/// (nearly all netlist names) are stored in place, zero-padded, with their length in the last
+/// byte; longer names store their [`NameRef`] in the first eight bytes and [`NameKey::LONG`] in
+/// the last. Two short names are equal exactly when their keys are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct NameKey([u8; 12]);
+
+impl NameKey {
+    /// The longest name stored in place.
+    const INLINE: usize = 11;
+    /// The last byte of the key of a name kept in the arena only.
+    const LONG: u8 = 0xff;
+
+    /// The key of `name` if it is short enough to be stored in place.
+    #[inline]
+    fn inline(name: &str) -> Option<NameKey> {
+        let bytes = name.as_bytes();
+        (bytes.len() <= Self::INLINE).then(|| {
+            let mut key = [0u8; 12];
+            key[..bytes.len()].copy_from_slice(bytes);
+            key[Self::INLINE] = bytes.len() as u8;
+            NameKey(key)
+        })
+    }
+
+    /// The key of a long name stored in the arena at `name`.
+    fn long(name: NameRef) -> NameKey {
+        let mut key = [0u8; 12];
+        key[..8].copy_from_slice(&(name.offset() as u64).to_le_bytes());
+        key[Self::INLINE] = Self::LONG;
+        NameKey(key)
+    }
+
+    /// The name: in place, or in `arena`.
+    #[inline]
+    fn name<'n>(&'n self, arena: &'n NameArena) -> &'n str {
+        match self.0[Self::INLINE] {
+            Self::LONG => arena.get(self.arena_ref()),
+            len => std::str::from_utf8(&self.0[..usize::from(len)])
+                .expect("in-place keys hold a whole name, copied from a `str`"),
+        }
+    }
+
+    /// Where a long name is in the arena.
+    fn arena_ref(&self) -> NameRef {
+        let mut offset = [0u8; 8];
+        offset.copy_from_slice(&self.0[..8]);
+        NameRef::new(u64::from_le_bytes(offset) as usize)
+    }
+
+    /// Whether this key is the name `text`, whose in-place key (if short) is `inline`.
+    #[inline]
+    fn matches(&self, text: &str, inline: Option<NameKey>, arena: &NameArena) -> bool {
+        match inline {
+            Some(key) => *self == key,
+            None => self.0[Self::INLINE] == Self::LONG && arena.equals(self.arena_ref(), text),
+        }
+    }
 }
 
 /// The pin number on a net-to-cell edge, stored plus one so that petgraph's `Option` around
@@ -300,7 +361,7 @@ impl Netlist {
         self.cell_data.reserve(cells);
         self.cell_nodes.reserve(cells);
         let names = &self.names;
-        self.net_by_name.reserve(nets, |entry| Self::hash_name(names.get(entry.name)));
+        self.net_by_name.reserve(nets, |entry| Self::hash_name(entry.key.name(names)));
     }
 
     /// Makes room for `pins` connections in total (inputs and outputs of cells), when a reader
@@ -323,11 +384,7 @@ impl Netlist {
 
     /// The net called `name`, created if it does not exist yet.
     pub fn net(&mut self, name: &str) -> NetId {
-        let hash = Self::hash_name(name);
-        if let Some(id) = self.find_net_hashed(name, hash) {
-            return id;
-        }
-        self.insert_net(name, hash, false)
+        self.net_or_insert(name, false).0
     }
 
     fn hash_name(name: &str) -> u64 {
@@ -335,14 +392,28 @@ impl Netlist {
         rustc_hash::FxBuildHasher.hash_one(name)
     }
 
-    fn insert_net(&mut self, name: &str, hash: u64, internal: bool) -> NetId {
-        let name = self.names.push(name);
-        let net = NetId(self.graph.add_node(Node::Net(Net { name, internal })).index() as u32);
+    /// The net called `name` and `false`, or a new net of that name (marked `internal` or not)
+    /// and `true`: one probe of the name table either way.
+    fn net_or_insert(&mut self, name: &str, internal: bool) -> (NetId, bool) {
+        use hashbrown::hash_table::Entry;
+        let hash = Self::hash_name(name);
+        let inline = NameKey::inline(name);
         let names = &self.names;
-        self.net_by_name.insert_unique(hash, NameEntry { net, name }, |entry| {
-            Self::hash_name(names.get(entry.name))
-        });
-        net
+        let entry = self.net_by_name.entry(
+            hash,
+            |entry| entry.key.matches(name, inline, names),
+            |entry| Self::hash_name(entry.key.name(names)),
+        );
+        match entry {
+            Entry::Occupied(found) => (found.get().net, false),
+            Entry::Vacant(slot) => {
+                let at = self.names.push(name);
+                let node = self.graph.add_node(Node::Net(Net { name: at, internal }));
+                let net = NetId(node.index() as u32);
+                slot.insert(NameEntry { net, key: inline.unwrap_or(NameKey::long(at)) });
+                (net, true)
+            }
+        }
     }
 
     /// A new net with a generated name that starts with `hint` and is unique in the netlist.
@@ -350,9 +421,8 @@ impl Netlist {
         loop {
             let name = format!("{hint}_n{}", self.next_internal);
             self.next_internal += 1;
-            let hash = Self::hash_name(&name);
-            if self.find_net_hashed(&name, hash).is_none() {
-                return self.insert_net(&name, hash, true);
+            if let (net, true) = self.net_or_insert(&name, true) {
+                return net;
             }
         }
     }
@@ -541,12 +611,10 @@ impl Netlist {
 
     /// Looks a net up by name.
     pub fn find_net(&self, name: &str) -> Option<NetId> {
-        self.find_net_hashed(name, Self::hash_name(name))
-    }
-
-    #[inline]
-    fn find_net_hashed(&self, name: &str, hash: u64) -> Option<NetId> {
-        self.net_by_name.find(hash, |entry| self.names.equals(entry.name, name)).map(|e| e.net)
+        let inline = NameKey::inline(name);
+        self.net_by_name
+            .find(Self::hash_name(name), |entry| entry.key.matches(name, inline, &self.names))
+            .map(|e| e.net)
     }
 
     /// The net's data.
@@ -758,6 +826,41 @@ impl Netlist {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_short_and_long_find_their_nets() {
+        // Around the in-place limit of the name table's keys, and a name that is the zero
+        // padding of a shorter one.
+        let long = "x".repeat(300);
+        let names =
+            ["", "a", "a\0", "abcdefghijk", "abcdefghijkl", "abcdefghijklm", "é", long.as_str()];
+        let mut netlist = Netlist::new("t");
+        let nets: Vec<NetId> = names.iter().map(|n| netlist.net(n)).collect();
+        for (name, &net) in names.iter().zip(&nets) {
+            assert_eq!(netlist.find_net(name), Some(net), "{name:?}");
+            assert_eq!(netlist.net(name), net, "{name:?}");
+            assert_eq!(netlist.net_name(net), *name);
+        }
+        assert_eq!(netlist.net_count(), names.len());
+        assert_eq!(netlist.find_net("abcdefghij"), None);
+        assert_eq!(netlist.find_net(&"x".repeat(299)), None);
+        // Growing the table rehashes both kinds of key.
+        netlist.reserve(10_000, 0);
+        for (name, &net) in names.iter().zip(&nets) {
+            assert_eq!(netlist.find_net(name), Some(net), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn internal_nets_skip_names_in_use() {
+        let mut netlist = Netlist::new("t");
+        let taken = netlist.net("h_n0");
+        let internal = netlist.add_internal_net("h");
+        assert_ne!(internal, taken);
+        assert_eq!(netlist.net_name(internal), "h_n1");
+        assert!(netlist.net_data(internal).internal);
+        assert!(!netlist.net_data(taken).internal);
+    }
 
     #[test]
     fn reconnect_input_moves_one_pin() {

@@ -106,6 +106,8 @@ pub trait SimValue: Copy + PartialEq + Send + Sync + std::fmt::Debug + 'static {
     /// The patterns in which `good` is known and `faulty` is the opposite known value: the only
     /// patterns that count as detecting a fault.
     fn detects(good: Self, faulty: Self) -> Self::Mask;
+    /// The patterns in which `a` and `b` differ at all (0, 1 or X).
+    fn differs(a: Self, b: Self) -> Self::Mask;
     /// The value from input words, word `i` covering patterns `64 * i ..`.
     fn from_inputs(word: impl Fn(usize) -> Word3) -> Self;
 
@@ -148,6 +150,10 @@ impl SimValue for u64 {
     #[inline]
     fn detects(good: Self, faulty: Self) -> u64 {
         good ^ faulty
+    }
+    #[inline]
+    fn differs(a: Self, b: Self) -> u64 {
+        a ^ b
     }
     #[inline]
     fn from_inputs(word: impl Fn(usize) -> Word3) -> Self {
@@ -194,6 +200,10 @@ impl SimValue for Word3 {
     #[inline]
     fn detects(good: Self, faulty: Self) -> u64 {
         (good.ones & faulty.zeros) | (good.zeros & faulty.ones)
+    }
+    #[inline]
+    fn differs(a: Self, b: Self) -> u64 {
+        (a.ones ^ b.ones) | (a.zeros ^ b.zeros)
     }
     #[inline]
     fn from_inputs(word: impl Fn(usize) -> Word3) -> Self {
@@ -290,6 +300,10 @@ impl<const W: usize> SimValue for Wide<W> {
         good ^ faulty
     }
     #[inline(always)]
+    fn differs(a: Self, b: Self) -> Self {
+        a ^ b
+    }
+    #[inline(always)]
     fn from_inputs(word: impl Fn(usize) -> Word3) -> Self {
         Wide(std::array::from_fn(|i| word(i).ones))
     }
@@ -334,6 +348,10 @@ impl<const W: usize> SimValue for Wide3<W> {
     #[inline(always)]
     fn detects(good: Self, faulty: Self) -> Wide<W> {
         Wide(std::array::from_fn(|i| Word3::detects(good.0[i], faulty.0[i])))
+    }
+    #[inline(always)]
+    fn differs(a: Self, b: Self) -> Wide<W> {
+        Wide(std::array::from_fn(|i| Word3::differs(a.0[i], b.0[i])))
     }
     #[inline(always)]
     fn from_inputs(word: impl Fn(usize) -> Word3) -> Self {

@@ -288,7 +288,7 @@ impl Lanes for Three {
         masks: &mut [Patterns],
     ) {
         for (&f, mask) in faults.iter().zip(masks) {
-            *mask = sim.simulate_cone(scratch, good, ctx.faults[f as usize], ctx.valid);
+            *mask = sim.simulate_cone(scratch, good, ctx, ctx.faults[f as usize]);
         }
     }
 }
@@ -425,6 +425,7 @@ impl<'u> FaultSimulator<'u> {
                 }
             });
             let ctx = Group {
+                first_only: dropping && matrix.is_none() && !self.universe.has_activation(),
                 group,
                 words: blocks as u64,
                 valid,
@@ -555,18 +556,23 @@ impl<'u> FaultSimulator<'u> {
         }
     }
 
-    /// One fault by its own cone simulation, on the patterns of `wanted`.
+    /// One fault by its own cone simulation, on the group's patterns.
     fn simulate_cone<V: Lanes>(
         &self,
         scratch: &mut Scratch,
         good: &[V],
+        ctx: &Group<'_>,
         fault: FaultId,
-        wanted: Patterns,
     ) -> Patterns {
         let stuck = V::constant(fault.kind().stuck_value());
         let start = match self.universe.injection(fault.site()) {
             Injection::Node(n) => Start::Node(self.graph.index(n), stuck),
             Injection::Reads(reads) => Start::Reads(reads, stuck),
+        };
+        let wanted = if ctx.first_only {
+            Wanted::First(std::slice::from_ref(&ctx.valid))
+        } else {
+            Wanted::All(ctx.valid)
         };
         self.propagate(scratch, good, start, wanted)
     }
@@ -592,7 +598,7 @@ impl<'u> FaultSimulator<'u> {
                         let stuck = Two::constant(fault.kind().stuck_value());
                         Two::detects(good[self.graph.outputs[j as usize] as usize], stuck)
                     }
-                    _ => self.simulate_cone(scratch, good, fault, ctx.valid),
+                    _ => self.simulate_cone(scratch, good, ctx, fault),
                 };
                 i += 1;
                 continue;
@@ -617,7 +623,9 @@ impl<'u> FaultSimulator<'u> {
                 Patterns::NONE
             } else {
                 let root = root as usize;
-                self.propagate(scratch, good, Start::Node(root, good[root].flip(union)), union)
+                let wanted =
+                    if ctx.first_only { Wanted::First(&flips) } else { Wanted::All(union) };
+                self.propagate(scratch, good, Start::Node(root, good[root].flip(union)), wanted)
             };
             for (mask, &flip) in masks[i..end].iter_mut().zip(&flips) {
                 *mask = flip & observed;
@@ -702,27 +710,27 @@ impl<'u> FaultSimulator<'u> {
     }
 
     /// Event-driven simulation of the fanout cone of `start` on the thread's faulty machine;
-    /// returns the patterns of `wanted` in which an output sees a known value opposite to the good
-    /// one (other patterns' bits mean nothing). A pattern is followed only until it is detected,
-    /// and the simulation stops once every pattern of `wanted` is (nothing more could be learnt). The
-    /// faulty machine equals `good` before and after.
+    /// returns the patterns in which an output sees a known value opposite to the good one, exact
+    /// as far as `wanted` says (other patterns' bits mean nothing). A pattern is followed only
+    /// while `wanted` still needs it, and the simulation stops once nothing more could be learnt.
+    /// The faulty machine equals `good` before and after.
     fn propagate<V: Lanes>(
         &self,
         scratch: &mut Scratch,
         good: &[V],
         start: Start<'_, V>,
-        wanted: Patterns,
+        wanted: Wanted<'_>,
     ) -> Patterns {
         let graph = &self.graph;
         let mut faulty = std::mem::take(V::faulty(scratch));
         let events = &mut scratch.events;
         events.start();
         let mut detected = Patterns::NONE;
-        // The patterns still worth following: wanted and not yet detected. A difference only in
+        // The patterns still worth following (wanted, and not yet detected). A difference only in
         // other patterns is not recorded, so it spreads no further; patterns are independent
         // lanes, so the faulty values of the live patterns stay exact. Without this, a
         // difference seen at an output long ago keeps flowing through every gate downstream.
-        let mut live = wanted;
+        let mut live = wanted.live(Patterns::NONE);
         let stuck = match start {
             Start::Node(n, value) => {
                 if V::differs(good[n], value) & live != Patterns::NONE {
@@ -730,7 +738,7 @@ impl<'u> FaultSimulator<'u> {
                     events.touched.push(n as u32);
                     if graph.nodes[n].observed {
                         detected |= V::detects(good[n], value);
-                        live = wanted & !detected;
+                        live = wanted.live(detected);
                     }
                     for &g in graph.fanout(n) {
                         events.schedule(g);
@@ -753,7 +761,7 @@ impl<'u> FaultSimulator<'u> {
                         }
                         Read::Output(j) => {
                             detected |= V::detects(good[graph.outputs[j as usize] as usize], value);
-                            live = wanted & !detected;
+                            live = wanted.live(detected);
                         }
                     }
                 }
@@ -787,7 +795,7 @@ impl<'u> FaultSimulator<'u> {
                 events.touched.push(g as u32);
                 if graph.nodes[g].observed {
                     detected |= V::detects(good[g], value);
-                    live = wanted & !detected;
+                    live = wanted.live(detected);
                 }
                 for &h in graph.fanout(g) {
                     events.schedule(h);
@@ -816,4 +824,36 @@ struct Group<'a> {
     plans: &'a [Plan],
     active: &'a [u32],
     scratch: &'a [Mutex<Scratch>],
+    /// Only each fault's first detecting pattern matters (fault dropping, no activation
+    /// condition): see [`Wanted::First`].
+    first_only: bool,
+}
+
+/// Which detections a cone simulation must find.
+#[derive(Clone, Copy)]
+enum Wanted<'a> {
+    /// Every pattern of the set.
+    All(Patterns),
+    /// Each fault's first detecting pattern: the start is flipped in `flips[k]` by fault `k`
+    /// (the start's value is the union's), and only the lowest pattern of `flips[k]` in the
+    /// result is exact. A pattern is followed only while it could still be some fault's first
+    /// detection, so a cone simulation ends once every fault's first detection is known.
+    First(&'a [Patterns]),
+}
+
+impl Wanted<'_> {
+    /// The patterns still worth following after `detected`.
+    #[inline]
+    fn live(self, detected: Patterns) -> Patterns {
+        match self {
+            Wanted::All(wanted) => wanted & !detected,
+            Wanted::First(flips) => {
+                let mut needed = Patterns::NONE;
+                for &flip in flips {
+                    needed |= flip & (flip & detected).before_first();
+                }
+                needed & !detected
+            }
+        }
+    }
 }

@@ -65,6 +65,20 @@ pub trait Mask:
     fn word(self, i: usize) -> u64;
     /// The mask whose word `i` is `word(i)`.
     fn from_words(word: impl Fn(usize) -> u64) -> Self;
+
+    /// The patterns before the first pattern of the set (every pattern when it is empty).
+    #[inline]
+    fn before_first(self) -> Self {
+        let Some(first) = (0..Self::WORDS).find(|&i| self.word(i) != 0) else {
+            return !Self::NONE;
+        };
+        let word = self.word(first);
+        Self::from_words(|i| match i.cmp(&first) {
+            std::cmp::Ordering::Less => !0,
+            std::cmp::Ordering::Equal => (word & word.wrapping_neg()) - 1,
+            std::cmp::Ordering::Greater => 0,
+        })
+    }
 }
 
 impl Mask for u64 {
@@ -525,6 +539,18 @@ impl CodedEval for Word3 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn before_first_is_every_pattern_below_the_lowest() {
+        assert_eq!(0u64.before_first(), !0);
+        assert_eq!(1u64.before_first(), 0);
+        assert_eq!(0b1011_0000u64.before_first(), 0b1111);
+        assert_eq!((1u64 << 63).before_first(), !0 >> 1);
+        assert_eq!(Wide([0, 0, 0, 0]).before_first(), Wide([!0; 4]));
+        assert_eq!(Wide([0, 0b100, 1, 0]).before_first(), Wide([!0, 0b11, 0, 0]));
+        assert_eq!(Wide([0, 0, 0, 1 << 5]).before_first(), Wide([!0, !0, !0, 0b11111]));
+        assert_eq!(Wide([1, !0, !0, !0]).before_first(), Wide([0; 4]));
+    }
 
     /// Three-valued scalar for the reference: `None` is X.
     fn scalar(w: Word3, bit: u32) -> Option<bool> {

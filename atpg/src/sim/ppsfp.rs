@@ -8,6 +8,11 @@
 //! machine, changes it only at the nodes the fault reaches, and restores those afterwards, so a
 //! fault costs time in proportion to the gates it reaches.
 //!
+//! A pattern is followed only while it can still change the result: until an output detects it,
+//! and with fault dropping only while it could be some fault's first detection (a difference
+//! that lies only in other patterns is not recorded, so it spreads no further). Patterns are
+//! independent bit lanes, so the values of the patterns still followed stay exact.
+//!
 //! Fanout-free regions (two-valued groups): a node read by exactly one gate pin and not observed
 //! reaches the rest of the circuit only through that gate, so a fault inside a fanout-free region
 //! can change the rest of the circuit only by flipping the region's root. Where it flips the root

@@ -21,5 +21,5 @@ pub mod serial;
 pub mod value;
 
 pub use good::GoodSimulator;
-pub use ppsfp::{DetectionMatrix, FaultSimResult, FaultSimulator, SimStats};
+pub use ppsfp::{DetectionMatrix, FaultSimResult, FaultSimulator, GroupDone, SimStats};
 pub use value::{SimValue, Word3};

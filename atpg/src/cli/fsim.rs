@@ -6,8 +6,10 @@
 //! fault dropping. Reports `faults` (the collapsed list of `--collapse`, default equivalence) and
 //! `faults_uncollapsed` (every fault of the universe), each with `total`, `detected`,
 //! `undetected` and `fault_coverage` (percent); `patterns`; and `coverage_curve`, the collapsed
-//! fault coverage after each pattern. A fault counts as detected only where the good value is
-//! known and the faulty value is the opposite known value.
+//! fault coverage after each pattern; `simulation`, the simulator's work counters; and
+//! `phase_seconds`, the wall-clock time of each phase (read, patterns, response check, fault
+//! universe, collapsing, fault simulation, report). A fault counts as detected only where the
+//! good value is known and the faulty value is the opposite known value.
 //!
 //! `--random N` grades N random patterns (seeded by `--seed`) instead of a file: stuck-at faults,
 //! no response check (`patterns_file` in the report reads `random`). It grades a design too big
@@ -25,7 +27,7 @@ use atpg::fault::{CollapseMode, CollapsedFaults, FaultUniverse};
 use atpg::patterns::text::read_patterns;
 use atpg::patterns::{PatternId, PatternSet};
 use atpg::report::{coverage_curve, FaultCounts};
-use atpg::sim::{FaultSimulator, GoodSimulator, SimStats};
+use atpg::sim::{FaultSimulator, GoodSimulator, GroupDone, SimStats};
 use atpg::transition::{self, Transition};
 use clap::Args;
 use serde::Serialize;
@@ -60,6 +62,10 @@ pub struct FsimArgs {
     /// Worker threads (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
+    /// Print a line on stderr as each phase, and each group of 256 patterns of the fault
+    /// simulation, ends (for long runs on large designs).
+    #[arg(long)]
+    progress: bool,
 }
 
 /// The JSON report of `atpg fsim`.
@@ -78,7 +84,51 @@ struct FsimReport {
     response_mismatches: u64,
     coverage_curve: Vec<f64>,
     simulation: SimStats,
+    /// Wall-clock seconds of each phase, in order.
+    phase_seconds: PhaseSeconds,
     seconds: f64,
+}
+
+/// Where the time of `atpg fsim` goes (seconds of wall clock per phase).
+#[derive(Debug, Default, Serialize)]
+struct PhaseSeconds {
+    /// Reading the netlist and compiling it into the levelized circuit.
+    read: f64,
+    /// Reading or generating the patterns.
+    patterns: f64,
+    /// Good-machine simulation against the file's expected responses.
+    response_check: f64,
+    /// Building the uncollapsed fault universe.
+    universe: f64,
+    /// Collapsing.
+    collapse: f64,
+    /// Fault simulation (with the simulator's own set-up).
+    fault_simulation: f64,
+    /// Counting and the coverage curve.
+    report: f64,
+}
+
+/// Times the phases of a run, and with `--progress` prints each as it ends.
+struct Phases {
+    start: Instant,
+    lap: Instant,
+    print: bool,
+}
+
+impl Phases {
+    /// Seconds since the last lap (or the start), printed under `name` with `--progress`.
+    fn lap(&mut self, name: &str) -> f64 {
+        let now = Instant::now();
+        let seconds = (now - self.lap).as_secs_f64();
+        self.lap = now;
+        if self.print {
+            eprintln!(
+                "fsim: {name} done in {seconds:.1} s ({:.1} s in all)",
+                (now - self.start).as_secs_f64()
+            );
+        }
+        seconds
+    }
 }
 
 /// One expected output bit the simulation does not reproduce, for the text output.
@@ -96,9 +146,12 @@ pub fn run(args: &FsimArgs) -> Result<()> {
 
 fn grade(args: &FsimArgs) -> Result<()> {
     let start = Instant::now();
+    let mut clock = Phases { start, lap: start, print: args.progress };
+    let mut phases = PhaseSeconds::default();
     // Nothing below needs the netlist: compile it into the circuit, freeing it on the way (at
     // 10 million gates it is most of the memory).
     let circuit = args.design.read()?.into_circuit(&args.design.levelize_options())?;
+    phases.read = clock.lap("read");
     let (file, random) = match (&args.patterns, args.random) {
         (Some(path), _) => (Some(read_patterns(path, &circuit)?), None),
         (None, Some(count)) => {
@@ -106,6 +159,7 @@ fn grade(args: &FsimArgs) -> Result<()> {
         }
         (None, None) => anyhow::bail!("give a pattern file or --random N"),
     };
+    phases.patterns = clock.lap("patterns");
     let transition_fields = file.as_ref().and_then(|f| f.transition.as_ref());
     // Transition patterns are simulated on the two-frame circuit, frame 2's primary inputs as
     // inputs of their own (the file gives them, held or not).
@@ -150,8 +204,11 @@ fn grade(args: &FsimArgs) -> Result<()> {
         }
     }
 
+    phases.response_check = clock.lap("response check");
+
     // Faults: every equivalence class, so the uncollapsed account is exact in every mode.
     let universe = FaultUniverse::new(&circuit);
+    phases.universe = clock.lap("fault universe");
     let mode = match (args.collapse, &transition) {
         (CollapseArg::Dominance, Some(_)) => {
             anyhow::bail!("--collapse dominance is for stuck-at faults; transition patterns take none or equivalence")
@@ -160,15 +217,33 @@ fn grade(args: &FsimArgs) -> Result<()> {
         (other, _) => other.into(),
     };
     let collapsed = CollapsedFaults::new(&circuit, &universe, mode);
+    phases.collapse = clock.lap("collapsing");
     let unrolled = transition.as_ref().map(|t| t.unrolled_universe(&circuit));
-    let result = FaultSimulator::new(sim_circuit, unrolled.as_ref().unwrap_or(&universe))
-        .run(patterns, collapsed.class_representatives());
+    let group_done = |g: GroupDone| {
+        eprintln!(
+            "fsim: {} of {} patterns simulated, {} of {} faults left, {:.1} s",
+            g.patterns_done,
+            g.patterns,
+            g.faults_left,
+            g.faults,
+            start.elapsed().as_secs_f64()
+        );
+    };
+    let mut simulator = FaultSimulator::new(sim_circuit, unrolled.as_ref().unwrap_or(&universe));
+    if args.progress {
+        simulator = simulator.with_progress(&group_done);
+    }
+    let result = simulator.run(patterns, collapsed.class_representatives());
+    phases.fault_simulation = clock.lap("fault simulation");
     let per_class = &result.first_detection;
     let listed: Vec<Option<PatternId>> = (0..collapsed.num_classes())
         .filter(|&c| collapsed.is_listed(c))
         .map(|c| per_class[c])
         .collect();
-    let uncollapsed = collapsed.expand(per_class);
+    let faults = FaultCounts::from_detections(&listed);
+    let faults_uncollapsed = FaultCounts::from_detections(collapsed.expanded(per_class));
+    let coverage_curve = coverage_curve(&listed, patterns.len());
+    phases.report = clock.lap("report");
     let report = FsimReport {
         design: circuit.name().to_string(),
         file: args.design.file.display().to_string(),
@@ -180,11 +255,12 @@ fn grade(args: &FsimArgs) -> Result<()> {
         model: if transition.is_some() { "transition" } else { "stuck-at" },
         launch: transition_fields.map(|t| t.launch),
         collapse: mode,
-        faults: FaultCounts::from_detections(&listed),
-        faults_uncollapsed: FaultCounts::from_detections(&uncollapsed),
+        faults,
+        faults_uncollapsed,
         response_mismatches,
-        coverage_curve: coverage_curve(&listed, patterns.len()),
+        coverage_curve,
         simulation: result.stats,
+        phase_seconds: phases,
         seconds: start.elapsed().as_secs_f64(),
     };
     if let Some(path) = &args.report {

@@ -415,8 +415,14 @@ impl CollapsedFaults {
     /// Maps per-class results (indexed like [`CollapsedFaults::class_representatives`]) to every
     /// uncollapsed fault.
     pub fn expand<T: Clone>(&self, per_class: &[T]) -> Vec<T> {
+        self.expanded(per_class).cloned().collect()
+    }
+
+    /// [`CollapsedFaults::expand`] without the copy: every uncollapsed fault's result, by
+    /// reference, in fault id order (for counting over tens of millions of faults).
+    pub fn expanded<'a, T>(&'a self, per_class: &'a [T]) -> impl ExactSizeIterator<Item = &'a T> {
         assert_eq!(per_class.len(), self.representatives.len(), "one result per class");
-        self.class_of.iter().map(|&c| per_class[c as usize].clone()).collect()
+        self.class_of.iter().map(|&c| &per_class[c as usize])
     }
 }
 

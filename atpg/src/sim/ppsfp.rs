@@ -8,6 +8,11 @@
 //! machine, changes it only at the nodes the fault reaches, and restores those afterwards, so a
 //! fault costs time in proportion to the gates it reaches.
 //!
+//! A pattern is followed only while it can still change the result: until an output detects it,
+//! and with fault dropping only while it could be some fault's first detection (a difference
+//! that lies only in other patterns is not recorded, so it spreads no further). Patterns are
+//! independent bit lanes, so the values of the patterns still followed stay exact.
+//!
 //! Fanout-free regions (two-valued groups): a node read by exactly one gate pin and not observed
 //! reaches the rest of the circuit only through that gate, so a fault inside a fanout-free region
 //! can change the rest of the circuit only by flipping the region's root. Where it flips the root
@@ -57,6 +62,10 @@ const CHUNK: usize = 64;
 
 /// Groups with at most this many faults to simulate run on the calling thread.
 const SERIAL_BELOW: usize = 4 * CHUNK;
+
+/// Faults whose detection masks are held at once (a multiple of [`CHUNK`], so batches split no
+/// chunk): 2 MB of masks rather than 32 bytes for every fault of a ten-million-gate design.
+const BATCH: usize = 1024 * CHUNK;
 
 /// Counters of the work a fault simulation did. Evaluations count 64-pattern words: a gate
 /// evaluated on a group of four words counts four.
@@ -140,6 +149,31 @@ pub struct FaultSimulator<'u> {
     universe: &'u FaultUniverse,
     dropping: bool,
     threads: Option<usize>,
+    progress: Option<Progress<'u>>,
+}
+
+/// What a fault simulation reports after each group of patterns (see
+/// [`FaultSimulator::with_progress`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupDone {
+    /// Patterns simulated so far.
+    pub patterns_done: usize,
+    /// Patterns in the set.
+    pub patterns: usize,
+    /// Faults still to simulate against the next group (all of them without dropping).
+    pub faults_left: usize,
+    /// Faults in the run.
+    pub faults: usize,
+}
+
+/// A progress callback (a newtype, for `Debug`).
+#[derive(Clone, Copy)]
+struct Progress<'u>(&'u (dyn Fn(GroupDone) + Sync));
+
+impl std::fmt::Debug for Progress<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress(..)")
+    }
 }
 
 /// How a fault is simulated in two-valued groups.
@@ -259,7 +293,7 @@ impl Lanes for Three {
         masks: &mut [Patterns],
     ) {
         for (&f, mask) in faults.iter().zip(masks) {
-            *mask = sim.simulate_cone(scratch, good, ctx.faults[f as usize], ctx.valid);
+            *mask = sim.simulate_cone(scratch, good, ctx, ctx.faults[f as usize]);
         }
     }
 }
@@ -277,13 +311,26 @@ impl<'u> FaultSimulator<'u> {
     /// A simulator for the faults of `universe`, which was built from `circuit`. Fault dropping
     /// is on.
     pub fn new(circuit: &Circuit, universe: &'u FaultUniverse) -> FaultSimulator<'u> {
-        FaultSimulator { graph: SimGraph::new(circuit), universe, dropping: true, threads: None }
+        FaultSimulator {
+            graph: SimGraph::new(circuit),
+            universe,
+            dropping: true,
+            threads: None,
+            progress: None,
+        }
     }
 
     /// Whether to stop simulating a fault once a pattern detects it (default: yes). Without
     /// dropping every fault meets every pattern and the result counts detections.
     pub fn with_dropping(mut self, dropping: bool) -> Self {
         self.dropping = dropping;
+        self
+    }
+
+    /// Calls `progress` after each group of [`WIDTH`] 64-pattern blocks, on the calling thread
+    /// (for a progress line on long runs; it sees the work, not the result).
+    pub fn with_progress(mut self, progress: &'u (dyn Fn(GroupDone) + Sync)) -> Self {
+        self.progress = Some(Progress(progress));
         self
     }
 
@@ -347,7 +394,8 @@ impl<'u> FaultSimulator<'u> {
             (0..threads).map(|_| Mutex::new(Scratch::new(&self.graph))).collect();
         let plans: Vec<Plan> = faults.iter().map(|&f| self.plan(f)).collect();
         let mut first = vec![u32::MAX; faults.len()];
-        let mut counts = vec![0u32; faults.len()];
+        // Detection counts only without dropping (the only case that reports them).
+        let mut counts = vec![0u32; if dropping { 0 } else { faults.len() }];
         // Faults of one region side by side, so its root is simulated once per group.
         let mut active: Vec<u32> = (0..faults.len() as u32).collect();
         active.sort_by_key(|&f| {
@@ -374,8 +422,6 @@ impl<'u> FaultSimulator<'u> {
             stats.blocks += blocks as u64;
             stats.good_gate_evaluations += gates * blocks as u64;
             stats.fault_blocks += (active.len() * blocks) as u64;
-            masks.clear();
-            masks.resize(active.len(), Patterns::NONE);
             let valid = Patterns::from_words(|w| {
                 if w < blocks {
                     patterns.valid_mask(group * WIDTH + w)
@@ -384,6 +430,7 @@ impl<'u> FaultSimulator<'u> {
                 }
             });
             let ctx = Group {
+                first_only: dropping && matrix.is_none() && !self.universe.has_activation(),
                 group,
                 words: blocks as u64,
                 valid,
@@ -393,31 +440,44 @@ impl<'u> FaultSimulator<'u> {
                 active: &active,
                 scratch: &scratch,
             };
+            let record = |batch: &[u32], masks: &[Patterns]| {
+                for (&f, &mask) in batch.iter().zip(masks) {
+                    let mask = mask & valid;
+                    let f = f as usize;
+                    for w in 0..WIDTH {
+                        let word = mask.word(w);
+                        if word == 0 {
+                            continue;
+                        }
+                        if let Some(matrix) = matrix.as_deref_mut() {
+                            matrix.bits[f * matrix.blocks + group * WIDTH + w] = word;
+                        }
+                        if first[f] == u32::MAX {
+                            first[f] = ((group * WIDTH + w) * 64) as u32 + word.trailing_zeros();
+                        }
+                        if !dropping {
+                            counts[f] += word.count_ones();
+                        }
+                    }
+                }
+            };
             let unknown = (0..blocks).any(|w| patterns.block_has_unknown(group * WIDTH + w));
             if self.graph.has_unknown_constants || unknown {
                 stats.three_valued_blocks += blocks as u64;
-                self.simulate_group::<Three>(&ctx, &mut good3, &mut masks);
+                self.simulate_group::<Three>(&ctx, &mut good3, &mut masks, record);
             } else {
-                self.simulate_group::<Two>(&ctx, &mut good2, &mut masks);
-            }
-            for (&f, &mask) in active.iter().zip(&masks) {
-                let mask = mask & ctx.valid;
-                let f = f as usize;
-                for w in 0..WIDTH {
-                    let word = mask.word(w);
-                    if let Some(matrix) = matrix.as_deref_mut() {
-                        if word != 0 {
-                            matrix.bits[f * matrix.blocks + group * WIDTH + w] = word;
-                        }
-                    }
-                    if word != 0 && first[f] == u32::MAX {
-                        first[f] = ((group * WIDTH + w) * 64) as u32 + word.trailing_zeros();
-                    }
-                    counts[f] += word.count_ones();
-                }
+                self.simulate_group::<Two>(&ctx, &mut good2, &mut masks, record);
             }
             if dropping {
                 active.retain(|&f| first[f as usize] == u32::MAX);
+            }
+            if let Some(Progress(progress)) = self.progress {
+                progress(GroupDone {
+                    patterns_done: patterns.len().min((group + 1) * WIDTH * 64),
+                    patterns: patterns.len(),
+                    faults_left: active.len(),
+                    faults: faults.len(),
+                });
             }
         }
         for s in scratch {
@@ -436,9 +496,16 @@ impl<'u> FaultSimulator<'u> {
         }
     }
 
-    /// Good machine, then every active fault, for one group; `masks[i]` gets the detecting
-    /// patterns of fault `active[i]`.
-    fn simulate_group<V: Lanes>(&self, ctx: &Group<'_>, good: &mut Vec<V>, masks: &mut [Patterns]) {
+    /// Good machine, then every active fault, for one group, in batches of [`BATCH`] faults:
+    /// `record(batch, masks)` gets each batch of `ctx.active` with the detecting patterns of each
+    /// of its faults (`masks` is the scratch space for them).
+    fn simulate_group<V: Lanes>(
+        &self,
+        ctx: &Group<'_>,
+        good: &mut Vec<V>,
+        masks: &mut Vec<Patterns>,
+        mut record: impl FnMut(&[u32], &[Patterns]),
+    ) {
         let first_block = ctx.group * WIDTH;
         let blocks = ctx.words as usize;
         good.resize(self.graph.num_nodes(), V::ZERO);
@@ -480,27 +547,37 @@ impl<'u> FaultSimulator<'u> {
                 }
             }
         };
-        if ctx.active.len() <= SERIAL_BELOW {
-            // Late in a run with dropping only a few hard faults remain; waking other threads
-            // for them costs more than it saves.
-            ctx.active.chunks(CHUNK).zip(masks.chunks_mut(CHUNK)).for_each(chunk);
-        } else {
-            ctx.active.par_chunks(CHUNK).zip(masks.par_chunks_mut(CHUNK)).for_each(chunk);
+        for batch in ctx.active.chunks(BATCH) {
+            masks.clear();
+            masks.resize(batch.len(), Patterns::NONE);
+            if batch.len() <= SERIAL_BELOW {
+                // Late in a run with dropping only a few hard faults remain; waking other
+                // threads for them costs more than it saves.
+                batch.chunks(CHUNK).zip(masks.chunks_mut(CHUNK)).for_each(chunk);
+            } else {
+                batch.par_chunks(CHUNK).zip(masks.par_chunks_mut(CHUNK)).for_each(chunk);
+            }
+            record(batch, masks);
         }
     }
 
-    /// One fault by its own cone simulation, on the patterns of `wanted`.
+    /// One fault by its own cone simulation, on the group's patterns.
     fn simulate_cone<V: Lanes>(
         &self,
         scratch: &mut Scratch,
         good: &[V],
+        ctx: &Group<'_>,
         fault: FaultId,
-        wanted: Patterns,
     ) -> Patterns {
         let stuck = V::constant(fault.kind().stuck_value());
         let start = match self.universe.injection(fault.site()) {
             Injection::Node(n) => Start::Node(self.graph.index(n), stuck),
             Injection::Reads(reads) => Start::Reads(reads, stuck),
+        };
+        let wanted = if ctx.first_only {
+            Wanted::First(std::slice::from_ref(&ctx.valid))
+        } else {
+            Wanted::All(ctx.valid)
         };
         self.propagate(scratch, good, start, wanted)
     }
@@ -526,7 +603,7 @@ impl<'u> FaultSimulator<'u> {
                         let stuck = Two::constant(fault.kind().stuck_value());
                         Two::detects(good[self.graph.outputs[j as usize] as usize], stuck)
                     }
-                    _ => self.simulate_cone(scratch, good, fault, ctx.valid),
+                    _ => self.simulate_cone(scratch, good, ctx, fault),
                 };
                 i += 1;
                 continue;
@@ -551,7 +628,9 @@ impl<'u> FaultSimulator<'u> {
                 Patterns::NONE
             } else {
                 let root = root as usize;
-                self.propagate(scratch, good, Start::Node(root, good[root].flip(union)), union)
+                let wanted =
+                    if ctx.first_only { Wanted::First(&flips) } else { Wanted::All(union) };
+                self.propagate(scratch, good, Start::Node(root, good[root].flip(union)), wanted)
             };
             for (mask, &flip) in masks[i..end].iter_mut().zip(&flips) {
                 *mask = flip & observed;
@@ -636,28 +715,35 @@ impl<'u> FaultSimulator<'u> {
     }
 
     /// Event-driven simulation of the fanout cone of `start` on the thread's faulty machine;
-    /// returns the patterns in which an output sees a known value opposite to the good one. Stops
-    /// early once every pattern of `wanted` is detected (nothing more could be learnt). The
-    /// faulty machine equals `good` before and after.
+    /// returns the patterns in which an output sees a known value opposite to the good one, exact
+    /// as far as `wanted` says (other patterns' bits mean nothing). A pattern is followed only
+    /// while `wanted` still needs it, and the simulation stops once nothing more could be learnt.
+    /// The faulty machine equals `good` before and after.
     fn propagate<V: Lanes>(
         &self,
         scratch: &mut Scratch,
         good: &[V],
         start: Start<'_, V>,
-        wanted: Patterns,
+        wanted: Wanted<'_>,
     ) -> Patterns {
         let graph = &self.graph;
         let mut faulty = std::mem::take(V::faulty(scratch));
         let events = &mut scratch.events;
         events.start();
         let mut detected = Patterns::NONE;
+        // The patterns still worth following (wanted, and not yet detected). A difference only in
+        // other patterns is not recorded, so it spreads no further; patterns are independent
+        // lanes, so the faulty values of the live patterns stay exact. Without this, a
+        // difference seen at an output long ago keeps flowing through every gate downstream.
+        let mut live = wanted.live(Patterns::NONE);
         let stuck = match start {
             Start::Node(n, value) => {
-                if good[n] != value {
+                if V::differs(good[n], value) & live != Patterns::NONE {
                     faulty[n] = value;
                     events.touched.push(n as u32);
                     if graph.nodes[n].observed {
                         detected |= V::detects(good[n], value);
+                        live = wanted.live(detected);
                     }
                     for &g in graph.fanout(n) {
                         events.schedule(g);
@@ -680,6 +766,7 @@ impl<'u> FaultSimulator<'u> {
                         }
                         Read::Output(j) => {
                             detected |= V::detects(good[graph.outputs[j as usize] as usize], value);
+                            live = wanted.live(detected);
                         }
                     }
                 }
@@ -689,7 +776,8 @@ impl<'u> FaultSimulator<'u> {
         let mut evaluated = 0u64;
         let any_forced = !events.forced.is_empty();
         while let Some(g) = events.pop() {
-            if detected & wanted == wanted {
+            if live == Patterns::NONE {
+                // Nothing more could be learnt.
                 events.clear();
                 break;
             }
@@ -707,11 +795,12 @@ impl<'u> FaultSimulator<'u> {
                 graph.eval_on(g, &faulty)
             };
             evaluated += 1;
-            if value != good[g] {
+            if V::differs(value, good[g]) & live != Patterns::NONE {
                 faulty[g] = value;
                 events.touched.push(g as u32);
                 if graph.nodes[g].observed {
                     detected |= V::detects(good[g], value);
+                    live = wanted.live(detected);
                 }
                 for &h in graph.fanout(g) {
                     events.schedule(h);
@@ -740,4 +829,36 @@ struct Group<'a> {
     plans: &'a [Plan],
     active: &'a [u32],
     scratch: &'a [Mutex<Scratch>],
+    /// Only each fault's first detecting pattern matters (fault dropping, no activation
+    /// condition): see [`Wanted::First`].
+    first_only: bool,
+}
+
+/// Which detections a cone simulation must find.
+#[derive(Clone, Copy)]
+enum Wanted<'a> {
+    /// Every pattern of the set.
+    All(Patterns),
+    /// Each fault's first detecting pattern: the start is flipped in `flips[k]` by fault `k`
+    /// (the start's value is the union's), and only the lowest pattern of `flips[k]` in the
+    /// result is exact. A pattern is followed only while it could still be some fault's first
+    /// detection, so a cone simulation ends once every fault's first detection is known.
+    First(&'a [Patterns]),
+}
+
+impl Wanted<'_> {
+    /// The patterns still worth following after `detected`.
+    #[inline]
+    fn live(self, detected: Patterns) -> Patterns {
+        match self {
+            Wanted::All(wanted) => wanted & !detected,
+            Wanted::First(flips) => {
+                let mut needed = Patterns::NONE;
+                for &flip in flips {
+                    needed |= flip & (flip & detected).before_first();
+                }
+                needed & !detected
+            }
+        }
+    }
 }

@@ -65,6 +65,20 @@ pub trait Mask:
     fn word(self, i: usize) -> u64;
     /// The mask whose word `i` is `word(i)`.
     fn from_words(word: impl Fn(usize) -> u64) -> Self;
+
+    /// The patterns before the first pattern of the set (every pattern when it is empty).
+    #[inline]
+    fn before_first(self) -> Self {
+        let Some(first) = (0..Self::WORDS).find(|&i| self.word(i) != 0) else {
+            return !Self::NONE;
+        };
+        let word = self.word(first);
+        Self::from_words(|i| match i.cmp(&first) {
+            std::cmp::Ordering::Less => !0,
+            std::cmp::Ordering::Equal => (word & word.wrapping_neg()) - 1,
+            std::cmp::Ordering::Greater => 0,
+        })
+    }
 }
 
 impl Mask for u64 {
@@ -106,6 +120,8 @@ pub trait SimValue: Copy + PartialEq + Send + Sync + std::fmt::Debug + 'static {
     /// The patterns in which `good` is known and `faulty` is the opposite known value: the only
     /// patterns that count as detecting a fault.
     fn detects(good: Self, faulty: Self) -> Self::Mask;
+    /// The patterns in which `a` and `b` differ at all (0, 1 or X).
+    fn differs(a: Self, b: Self) -> Self::Mask;
     /// The value from input words, word `i` covering patterns `64 * i ..`.
     fn from_inputs(word: impl Fn(usize) -> Word3) -> Self;
 
@@ -148,6 +164,10 @@ impl SimValue for u64 {
     #[inline]
     fn detects(good: Self, faulty: Self) -> u64 {
         good ^ faulty
+    }
+    #[inline]
+    fn differs(a: Self, b: Self) -> u64 {
+        a ^ b
     }
     #[inline]
     fn from_inputs(word: impl Fn(usize) -> Word3) -> Self {
@@ -194,6 +214,10 @@ impl SimValue for Word3 {
     #[inline]
     fn detects(good: Self, faulty: Self) -> u64 {
         (good.ones & faulty.zeros) | (good.zeros & faulty.ones)
+    }
+    #[inline]
+    fn differs(a: Self, b: Self) -> u64 {
+        (a.ones ^ b.ones) | (a.zeros ^ b.zeros)
     }
     #[inline]
     fn from_inputs(word: impl Fn(usize) -> Word3) -> Self {
@@ -290,6 +314,10 @@ impl<const W: usize> SimValue for Wide<W> {
         good ^ faulty
     }
     #[inline(always)]
+    fn differs(a: Self, b: Self) -> Self {
+        a ^ b
+    }
+    #[inline(always)]
     fn from_inputs(word: impl Fn(usize) -> Word3) -> Self {
         Wide(std::array::from_fn(|i| word(i).ones))
     }
@@ -334,6 +362,10 @@ impl<const W: usize> SimValue for Wide3<W> {
     #[inline(always)]
     fn detects(good: Self, faulty: Self) -> Wide<W> {
         Wide(std::array::from_fn(|i| Word3::detects(good.0[i], faulty.0[i])))
+    }
+    #[inline(always)]
+    fn differs(a: Self, b: Self) -> Wide<W> {
+        Wide(std::array::from_fn(|i| Word3::differs(a.0[i], b.0[i])))
     }
     #[inline(always)]
     fn from_inputs(word: impl Fn(usize) -> Word3) -> Self {
@@ -507,6 +539,18 @@ impl CodedEval for Word3 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn before_first_is_every_pattern_below_the_lowest() {
+        assert_eq!(0u64.before_first(), !0);
+        assert_eq!(1u64.before_first(), 0);
+        assert_eq!(0b1011_0000u64.before_first(), 0b1111);
+        assert_eq!((1u64 << 63).before_first(), !0 >> 1);
+        assert_eq!(Wide([0, 0, 0, 0]).before_first(), Wide([!0; 4]));
+        assert_eq!(Wide([0, 0b100, 1, 0]).before_first(), Wide([!0, 0b11, 0, 0]));
+        assert_eq!(Wide([0, 0, 0, 1 << 5]).before_first(), Wide([!0, !0, !0, 0b11111]));
+        assert_eq!(Wide([1, !0, !0, !0]).before_first(), Wide([0; 4]));
+    }
 
     /// Three-valued scalar for the reference: `None` is X.
     fn scalar(w: Word3, bit: u32) -> Option<bool> {

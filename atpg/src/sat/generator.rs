@@ -700,21 +700,7 @@ impl<'a, B: SatBackend> TestGenerator<'a, B> {
         let initial = self.universe.activation(fault.site());
         self.good
             .search(self.circuit, self.miters.cone().iter().copied().chain([site]).chain(initial));
-        let mut counting = Counting { sink: &mut self.solver, variables: 0, clauses: 0 };
-        let good_before = self.good.vars;
-        self.good.encode_missing(&mut counting, self.circuit, self.encoder);
-        let good_added = self.good.vars - good_before;
-        let miter = self.miters.encode_prepared(
-            &mut counting,
-            self.circuit,
-            self.universe,
-            self.encoder,
-            &self.good.rails,
-            fault,
-        );
-        self.stats.variables += counting.variables;
-        self.stats.clauses += counting.clauses;
-        let vars = counting.variables - good_added;
+        let (miter, vars) = self.encode_instance(fault);
         let instance = self.good.instance.clone();
         self.held.push(Held { fault, activation: miter.activation, instance, vars });
         Ok(Some(miter.activation))
@@ -810,6 +796,27 @@ impl<'a, B: SatBackend> TestGenerator<'a, B> {
         }
     }
 
+    /// Encodes what the solver lacks of the last search's good instance, then the miter of
+    /// `fault`, whose cone the last [`MiterBuilder::prepare`] found. Returns the miter and how
+    /// many variables it has (dead once it is switched off).
+    fn encode_instance(&mut self, fault: FaultId) -> (FaultMiter, u64) {
+        let mut counting = Counting { sink: &mut self.solver, variables: 0, clauses: 0 };
+        let good_before = self.good.vars;
+        self.good.encode_missing(&mut counting, self.circuit, self.encoder);
+        let good_added = self.good.vars - good_before;
+        let miter = self.miters.encode_prepared(
+            &mut counting,
+            self.circuit,
+            self.universe,
+            self.encoder,
+            &self.good.rails,
+            fault,
+        );
+        self.stats.variables += counting.variables;
+        self.stats.clauses += counting.clauses;
+        (miter, counting.variables - good_added)
+    }
+
     /// Rebuilds the solver empty when it holds more than the rebuild ratio times the variables
     /// of an instance of `wanted` nodes or of a typical one, whichever is larger (see
     /// [`DEFAULT_REBUILD_RATIO`]). Held miters live in the solver: never while faults are held.
@@ -854,22 +861,7 @@ impl<'a, B: SatBackend> TestGenerator<'a, B> {
             0.95 * self.typical_instance + 0.05 * wanted
         };
         self.maybe_rebuild(wanted);
-        let mut counting = Counting { sink: &mut self.solver, variables: 0, clauses: 0 };
-        let good_before = self.good.vars;
-        self.good.encode_missing(&mut counting, self.circuit, self.encoder);
-        let good_added = self.good.vars - good_before;
-        let miter = self.miters.encode_prepared(
-            &mut counting,
-            self.circuit,
-            self.universe,
-            self.encoder,
-            &self.good.rails,
-            fault,
-        );
-        let (variables, clauses) = (counting.variables, counting.clauses);
-        self.stats.variables += variables;
-        self.stats.clauses += clauses;
-        let miter_vars = variables - good_added;
+        let (miter, miter_vars) = self.encode_instance(fault);
         self.assumptions.clear();
         self.assumptions.push(miter.activation);
         if let Some(base) = base {

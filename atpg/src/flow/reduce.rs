@@ -86,22 +86,22 @@ pub fn essential_fault_reduction<B: SatBackend>(
                 }
             }
             // Joint: a new test for a host's own essential faults, those moved into it, and `f`.
-            for &q in hosts.iter().take(if joint { JOINT_HOSTS } else { 0 }) {
-                if placed {
-                    break;
-                }
+            let joint_hosts = if joint && !placed { JOINT_HOSTS } else { 0 };
+            for &q in hosts.iter().take(joint_hosts) {
                 let mut held: Vec<FaultId> =
                     essential_of(q, &removed).iter().map(|&e| faults[e]).collect();
                 held.extend(moved.iter().filter(|(h, _)| *h == q).map(|&(_, m)| faults[m]));
                 if !generator.hold(&held)? {
                     continue;
                 }
-                if let Some(cube) = generator.extend_joint(faults[f], conflict_limit)? {
+                let cube = generator.extend_joint(faults[f], conflict_limit)?;
+                generator.release();
+                if let Some(cube) = cube {
                     changed.push((q, cube));
                     moved.push((q, f));
                     placed = true;
+                    break;
                 }
-                generator.release();
             }
             if !placed {
                 placed_all = false;

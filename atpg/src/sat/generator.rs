@@ -663,7 +663,7 @@ impl<'a, B: SatBackend> TestGenerator<'a, B> {
         self.release();
         self.maybe_rebuild(0.0);
         for &fault in faults {
-            if self.encode_held(fault)?.is_none() {
+            if !self.encode_held(fault)? {
                 self.release();
                 return Ok(false);
             }
@@ -673,11 +673,16 @@ impl<'a, B: SatBackend> TestGenerator<'a, B> {
 
     /// Switches off, for good, the miters of the held faults.
     pub fn release(&mut self) {
-        for held in self.held.drain(..) {
-            self.solver.add_clause(&[!held.activation]);
-            self.stats.clauses += 1;
-            self.dead_vars += held.vars;
+        for held in std::mem::take(&mut self.held) {
+            self.switch_off(held.activation, held.vars);
         }
+    }
+
+    /// Switches a miter off for good (the unit clause `!activation`); its `vars` are dead.
+    fn switch_off(&mut self, activation: Lit, vars: u64) {
+        self.solver.add_clause(&[!activation]);
+        self.stats.clauses += 1;
+        self.dead_vars += vars;
     }
 
     /// The held faults, in the order they were added.
@@ -685,25 +690,36 @@ impl<'a, B: SatBackend> TestGenerator<'a, B> {
         self.held.iter().map(|h| h.fault)
     }
 
-    /// Encodes the miter of `fault` and holds it; `None` (nothing added) when no output is
+    /// Encodes the miter of `fault` and holds it; `false` (nothing added) when no output is
     /// reachable from its site.
-    fn encode_held(&mut self, fault: FaultId) -> Result<Option<Lit>, SatError> {
+    fn encode_held(&mut self, fault: FaultId) -> Result<bool, SatError> {
+        if !self.find_instance(fault)? {
+            return Ok(false);
+        }
+        let (miter, vars) = self.encode_instance(fault);
+        let instance = self.good.instance.clone();
+        self.held.push(Held { fault, activation: miter.activation, instance, vars });
+        Ok(true)
+    }
+
+    /// Finds the cone of `fault` and its instance: the good fanin cone of the cone (and of the
+    /// site, which a primary-output branch reads directly, and of a transition fault's
+    /// activation node). `false` when the fault is untestable without search (no output
+    /// reachable, or a transition site that holds the same value in both frames).
+    fn find_instance(&mut self, fault: FaultId) -> Result<bool, SatError> {
         if fault.site().index() >= self.universe.num_sites() {
             return Err(SatError::UnknownFault(fault.0));
         }
         if self.universe.frame_invariant(fault.site())
             || !self.miters.prepare(self.circuit, self.universe, fault)
         {
-            return Ok(None);
+            return Ok(false);
         }
         let site = self.universe.site(fault.site()).net;
         let initial = self.universe.activation(fault.site());
         self.good
             .search(self.circuit, self.miters.cone().iter().copied().chain([site]).chain(initial));
-        let (miter, vars) = self.encode_instance(fault);
-        let instance = self.good.instance.clone();
-        self.held.push(Held { fault, activation: miter.activation, instance, vars });
-        Ok(Some(miter.activation))
+        Ok(true)
     }
 
     /// A test for `fault` and for every held fault at once ([`TestGenerator::hold`]), with no
@@ -721,7 +737,7 @@ impl<'a, B: SatBackend> TestGenerator<'a, B> {
         conflict_limit: Option<u32>,
     ) -> Result<Option<Cube>, SatError> {
         self.stats.extend_calls += 1;
-        if self.encode_held(fault)?.is_none() {
+        if !self.encode_held(fault)? {
             return Ok(None);
         }
         self.assumptions.clear();
@@ -732,9 +748,7 @@ impl<'a, B: SatBackend> TestGenerator<'a, B> {
         self.stats.sat_conflicts += self.solver.conflicts().saturating_sub(before);
         if result != SolveResult::Sat {
             let held = self.held.pop().expect("held above");
-            self.solver.add_clause(&[!held.activation]);
-            self.stats.clauses += 1;
-            self.dead_vars += held.vars;
+            self.switch_off(held.activation, held.vars);
             return Ok(None);
         }
         let vector = self.model_vector(None);
@@ -838,20 +852,9 @@ impl<'a, B: SatBackend> TestGenerator<'a, B> {
         base: Option<&Cube>,
         conflict_limit: Option<u32>,
     ) -> Result<Attempt, SatError> {
-        if fault.site().index() >= self.universe.num_sites() {
-            return Err(SatError::UnknownFault(fault.0));
-        }
-        if self.universe.frame_invariant(fault.site())
-            || !self.miters.prepare(self.circuit, self.universe, fault)
-        {
+        if !self.find_instance(fault)? {
             return Ok(Attempt::Structural);
         }
-        // The instance: the good fanin cone of the fault's cone (and of the site, which a
-        // primary-output branch reads directly).
-        let site = self.universe.site(fault.site()).net;
-        let initial = self.universe.activation(fault.site());
-        self.good
-            .search(self.circuit, self.miters.cone().iter().copied().chain([site]).chain(initial));
         // A running average of instance sizes, so that one small instance after large ones
         // does not throw the solver away.
         let wanted = self.good.instance.len() as f64;
@@ -878,9 +881,7 @@ impl<'a, B: SatBackend> TestGenerator<'a, B> {
         self.stats.sat_conflicts += self.solver.conflicts().saturating_sub(before);
         // Read the model before the next clause invalidates it.
         let vector = (result == SolveResult::Sat).then(|| self.model_vector(base));
-        self.solver.add_clause(&[!miter.activation]);
-        self.stats.clauses += 1;
-        self.dead_vars += miter_vars;
+        self.switch_off(miter.activation, miter_vars);
         match (result, vector) {
             (SolveResult::Unsat, _) => Ok(Attempt::Unsat),
             (SolveResult::Sat, Some(vector)) => {

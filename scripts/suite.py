@@ -2,7 +2,7 @@
 """Runs `atpg run` over the benchmark suite and writes the results table.
 
 Usage: scripts/suite.py [--atpg PATH] [--benchmarks DIR] [--out BENCHMARKS.md] [--only NAME,...]
-       [--set classic|epfl] [-- extra atpg run arguments]
+       [--set classic|epfl] [--reports DIR] [-- extra atpg run arguments]
 
 For every ISCAS-85 `.bench`, every ISCAS-89 `.bench` (full-scan view) and every ITC'99 `_C.bench`
 under the benchmarks folder, runs `atpg run FILE --report R.json` (plus the extra arguments),
@@ -14,7 +14,8 @@ TESTABLE.md or any fault is aborted.
 `--set epfl` runs the EPFL arithmetic circuits instead (`epfl/arithmetic/*.v`, and `hyp.aig`,
 which has no Verilog, through the AIGER reader) and prints their own table (no TESTABLE.md or
 MinTest columns); each run is `atpg run --shard 0/1` (the whole list as one shard), whose report
-names every aborted fault, so that the table can say which faults were aborted. The set is big
+names every aborted fault and why, so that the table can say which faults were aborted
+(`--reports DIR` keeps those reports). The set is big
 (hyp alone has 214,335 AND gates): expect hours on a small machine.
 """
 import argparse
@@ -80,7 +81,10 @@ def run_epfl(args):
     """The EPFL table: every circuit, its faults, aborts named, time, patterns, memory."""
     only = set(args.only.split(",")) if args.only else None
     rows, failures = [], []
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = args.reports or scratch
+        if args.reports:
+            os.makedirs(args.reports, exist_ok=True)
         for path in epfl_circuits(args.benchmarks):
             name = os.path.basename(path)
             if only and name.rsplit(".", 1)[0] not in only:
@@ -101,7 +105,8 @@ def run_epfl(args):
             u, c = rep["faults_uncollapsed"], rep["faults"]
             aborted = rep.get("aborted_faults", [])
             if aborted:
-                failures.append(f"{name}: {len(aborted)} aborted: {', '.join(aborted[:20])}")
+                named = ", ".join(f"{a['fault']} ({a['reason']})" for a in aborted[:20])
+                failures.append(f"{name}: {len(aborted)} aborted: {named}")
             sec = rep["seconds"]
             rows.append((name, st.get("inputs", ""), st.get("outputs", ""), st.get("gates", ""),
                          st.get("levels", ""), c["total"], u["total"], u["detected"], u["untestable"],
@@ -140,6 +145,7 @@ def main():
     ap.add_argument("--out")
     ap.add_argument("--only")
     ap.add_argument("--set", choices=["classic", "epfl"], default="classic")
+    ap.add_argument("--reports", help="--set epfl: keep each run's JSON report and patterns here")
     ap.add_argument("extra", nargs="*")
     args = ap.parse_args()
     if args.set == "epfl":

@@ -19,7 +19,11 @@
 //!    untestable.
 //! 3. **Second pass.** Faults that ran out of conflicts are tried again on a fresh solver with
 //!    [`FlowOptions::retry_limit`]; what still runs out goes to SAT sweeping
-//!    ([`crate::sat::sweep`]), and what that cannot decide is reported as aborted.
+//!    ([`crate::sat::sweep`]), and what that cannot decide is reported as aborted
+//!    ([`AbortReason::ConflictLimit`]). With a time limit ([`FlowOptions::time_limit`]), test
+//!    generation stops when it is spent: the random vectors phase 2 set aside are brought back
+//!    for the faults still open, and what they do not detect is reported as aborted
+//!    ([`AbortReason::TimeLimit`]).
 //! 4. **Static compaction** ([`compact`]): reverse-order fault simulation. [`Compaction::Max`]
 //!    also runs the deterministic phase a second time in a shuffled fault order (a second pool
 //!    of patterns), then compacts the first pool alone and both pools together by set cover over
@@ -31,14 +35,15 @@
 //!
 //! Results are deterministic for a given seed: random vectors and random fill are drawn from the
 //! seed (the fill of pattern `k` from the seed and `k` alone), the SAT engine is deterministic,
-//! and fault simulation gives the same answer on any number of threads.
+//! and fault simulation gives the same answer on any number of threads. (A time limit, when it
+//! cuts test generation short, makes the result depend on the machine's speed.)
 
 pub mod compact;
 pub mod fill;
 mod ranked;
 pub mod reduce;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use netlist::{Circuit, GateKind, NodeId};
 use rand::seq::SliceRandom;
@@ -150,6 +155,13 @@ pub struct FlowOptions {
     /// How the deterministic phase orders and budgets the faults random patterns missed
     /// ([`Ranker`]; see `flow/ranked.rs`).
     pub ranker: Ranker,
+    /// Wall-clock budget of test generation, counted from the start of the run (`None`: no
+    /// limit). When it is spent, the random phase (after its current group of vectors) and
+    /// solver calls stop, the faults not yet decided are aborted
+    /// ([`AbortReason::TimeLimit`]) and the run finishes as usual: static compaction, fill and
+    /// self-check still run, so the run takes longer than the limit by their time. Only the
+    /// CaDiCaL backend can stop a solver call part way.
+    pub time_limit: Option<Duration>,
 }
 
 impl Default for FlowOptions {
@@ -166,8 +178,22 @@ impl Default for FlowOptions {
             backend: Backend::Cadical,
             shard: None,
             ranker: Ranker::None,
+            time_limit: None,
         }
     }
+}
+
+/// Why test generation gave up on a fault ([`FaultStatus::Aborted`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AbortReason {
+    /// Both passes ran out of conflicts ([`FlowOptions::abort_limit`], then
+    /// [`FlowOptions::retry_limit`]; the first alone when there is no second pass), and SAT
+    /// sweeping did not decide the fault.
+    ConflictLimit,
+    /// The time limit ([`FlowOptions::time_limit`]) ended test generation before the fault was
+    /// decided.
+    TimeLimit,
 }
 
 /// What the flow concluded about one fault.
@@ -177,7 +203,7 @@ pub enum FaultStatus {
     Detected(PatternId),
     /// Proven untestable: no input vector detects it.
     Untestable,
-    /// The SAT engine ran out of conflicts in both passes.
+    /// Test generation gave up on it ([`AbortReason`] says why).
     Aborted,
     /// Not targeted (only before the deterministic phase has run).
     Undetected,
@@ -243,6 +269,9 @@ pub struct FlowResult {
     /// Per entry of [`CollapsedFaults::faults`], what the run measured about the fault (the
     /// ranker's training labels); `None` when a flow variant does not collect them.
     pub labels: Option<Vec<FaultLabel>>,
+    /// Per entry of `status`, why test generation gave up on it: `Some` exactly where the
+    /// status is [`FaultStatus::Aborted`].
+    pub abort_reasons: Vec<Option<AbortReason>>,
 }
 
 /// Runs the whole stuck-at flow on `circuit` (on the current rayon thread pool).
@@ -308,6 +337,9 @@ pub fn run_with(
         },
         labels: vec![FaultLabel::default(); faults.len()],
         ranking: None,
+        deadline: options.time_limit.map(|limit| started + limit),
+        abort_reasons: vec![None; faults.len()],
+        set_aside: None,
     };
     let mut seconds = PhaseSeconds::default();
 
@@ -335,20 +367,26 @@ pub fn run_with(
         };
     let (mut stats, backend) = generate(&mut state, &order, &mut seconds)?;
     let first_pool = state.patterns.len();
-    if options.compaction == Compaction::Max {
+    if options.compaction == Compaction::Max && !state.out_of_time() {
         // A second pool of patterns from another fault order, for set cover to choose from.
         let mut second = order.clone();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(options.seed ^ 0x5eed);
         second.shuffle(&mut rng);
+        let first_status = state.status.clone();
         state.reopen_detected();
         let mut more_seconds = PhaseSeconds::default();
         let (more, _) = generate(&mut state, &second, &mut more_seconds)?;
+        state.keep_detections(&first_status);
         seconds.deterministic += more_seconds.deterministic;
         seconds.retry += more_seconds.retry;
         stats.sat_calls += more.sat_calls;
         stats.sat_conflicts += more.sat_conflicts;
         stats.extend_calls += more.extend_calls;
         stats.extended += more.extended;
+    }
+    if state.out_of_time() {
+        state.bring_back_random();
+        state.give_up_open();
     }
 
     let t = Instant::now();
@@ -386,6 +424,15 @@ pub fn run_with(
     seconds.final_simulation = t.elapsed().as_secs_f64();
     seconds.total = started.elapsed().as_secs_f64();
 
+    let abort_reasons = status
+        .iter()
+        .zip(&state.abort_reasons)
+        .map(|(&s, &reason)| {
+            // Every abort records its reason; the default only guards against a path that
+            // forgot to.
+            (s == FaultStatus::Aborted).then(|| reason.unwrap_or(AbortReason::ConflictLimit))
+        })
+        .collect();
     let (counts, uncollapsed) = accounting(&collapsed, &faults, &status);
     let report = RunReport {
         design: circuit.name().to_string(),
@@ -410,9 +457,19 @@ pub fn run_with(
         fill: options.fill,
         sat_backend: backend,
         ranker: options.ranker.name(),
+        time_limit: options.time_limit.map(|limit| limit.as_secs_f64()),
     };
     let labels = Some(state.labels);
-    Ok(FlowResult { universe, collapsed, status, patterns, responses, report, labels })
+    Ok(FlowResult {
+        universe,
+        collapsed,
+        status,
+        patterns,
+        responses,
+        report,
+        labels,
+        abort_reasons,
+    })
 }
 
 /// The flow's working state: the statuses and the patterns so far.
@@ -439,6 +496,13 @@ struct State<'a, 'u> {
     labels: Vec<FaultLabel>,
     /// Per fault, the ranker's prediction ([`FlowOptions::ranker`]).
     ranking: Option<Ranking>,
+    /// When test generation must stop ([`FlowOptions::time_limit`]).
+    deadline: Option<Instant>,
+    /// Per fault, why it was last aborted.
+    abort_reasons: Vec<Option<AbortReason>>,
+    /// The random phase's vectors, set aside by [`State::hard_first`] and brought back by
+    /// [`State::bring_back_random`] if the time limit cuts test generation short.
+    set_aside: Option<PatternSet>,
 }
 
 /// Joint dynamic compaction's work per pattern, in fault miters switched on over all its
@@ -450,6 +514,81 @@ const JOINT_WORK: usize = 4096;
 const RANDOM_GROUP: usize = 256;
 
 impl State<'_, '_> {
+    /// Whether the time limit is spent.
+    fn out_of_time(&self) -> bool {
+        self.deadline.is_some_and(|deadline| Instant::now() >= deadline)
+    }
+
+    /// After a pass that reopened the detected faults ([`State::reopen_detected`]): a fault it
+    /// left undecided that `before` had detected is detected again, by the same pattern.
+    fn keep_detections(&mut self, before: &[FaultStatus]) {
+        for (status, &old) in self.status.iter_mut().zip(before) {
+            if matches!(old, FaultStatus::Detected(_))
+                && matches!(*status, FaultStatus::Undetected | FaultStatus::Aborted)
+            {
+                *status = old;
+                self.detected += 1;
+            }
+        }
+    }
+
+    /// At the time limit: the random vectors [`State::hard_first`] set aside are simulated
+    /// against the faults still open and kept where they detect one, so that a run cut short
+    /// detects at least what its random phase did.
+    fn bring_back_random(&mut self) {
+        let Some(vectors) = self.set_aside.take() else {
+            return;
+        };
+        let open = self.open_faults();
+        if open.is_empty() || vectors.is_empty() {
+            return;
+        }
+        let list: Vec<FaultId> = open.iter().map(|&f| self.faults[f]).collect();
+        let result = self.simulator.run(&vectors, &list);
+        let kept = self.keep_random(&vectors, &result.first_detection);
+        for (&f, d) in open.iter().zip(&result.first_detection) {
+            if let Some(p) = d {
+                self.status[f] = FaultStatus::Detected(kept[p.index()].expect("kept above"));
+                self.detected += 1;
+            }
+        }
+    }
+
+    /// Appends the random `vectors` that first detect some fault of `first_detection` to the
+    /// patterns, in order, each with its (fully specified) cube; returns each vector's new id.
+    fn keep_random(
+        &mut self,
+        vectors: &PatternSet,
+        first_detection: &[Option<PatternId>],
+    ) -> Vec<Option<PatternId>> {
+        let mut useful = vec![false; vectors.len()];
+        for p in first_detection.iter().flatten() {
+            useful[p.index()] = true;
+        }
+        let width = vectors.width();
+        let mut kept = vec![None; vectors.len()];
+        for (p, slot) in kept.iter_mut().enumerate() {
+            if useful[p] {
+                let id = PatternId(p as u32);
+                *slot = Some(self.patterns.push_with(|i| vectors.get(id, i)));
+                self.cubes
+                    .push(Cube::from_values((0..width).map(|i| vectors.get(id, i)).collect()));
+                self.random_patterns += 1;
+            }
+        }
+        kept
+    }
+
+    /// At the time limit: every fault test generation has not reached is aborted.
+    fn give_up_open(&mut self) {
+        for (status, reason) in self.status.iter_mut().zip(&mut self.abort_reasons) {
+            if *status == FaultStatus::Undetected {
+                *status = FaultStatus::Aborted;
+                *reason = Some(AbortReason::TimeLimit);
+            }
+        }
+    }
+
     /// Fault indices not yet detected or proven untestable.
     fn open_faults(&self) -> Vec<usize> {
         (0..self.faults.len())
@@ -470,21 +609,7 @@ impl State<'_, '_> {
             let vectors = PatternSet::random(width, RANDOM_GROUP, seed);
             let list: Vec<FaultId> = open.iter().map(|&f| self.faults[f]).collect();
             let result = self.simulator.run(&vectors, &list);
-            // Keep the vectors that detect some fault first, renumbered in order.
-            let mut first: Vec<Option<PatternId>> = vec![None; RANDOM_GROUP];
-            let mut useful = vec![false; RANDOM_GROUP];
-            for p in result.first_detection.iter().flatten() {
-                useful[p.index()] = true;
-            }
-            for (p, slot) in first.iter_mut().enumerate() {
-                if useful[p] {
-                    let id = PatternId(p as u32);
-                    *slot = Some(self.patterns.push_with(|i| vectors.get(id, i)));
-                    self.cubes
-                        .push(Cube::from_values((0..width).map(|i| vectors.get(id, i)).collect()));
-                    self.random_patterns += 1;
-                }
-            }
+            let first = self.keep_random(&vectors, &result.first_detection);
             let mut new = 0;
             for (&f, d) in open.iter().zip(&result.first_detection) {
                 if let Some(p) = d {
@@ -496,7 +621,7 @@ impl State<'_, '_> {
             }
             self.detected += new as u64;
             progress.update(((group + 1) * RANDOM_GROUP) as u64, self.detected);
-            if new < self.options.random_min_detections {
+            if new < self.options.random_min_detections || self.out_of_time() {
                 break;
             }
         }
@@ -566,7 +691,8 @@ impl State<'_, '_> {
     ) -> Result<(GeneratorStats, &'static str), FlowError> {
         let t = Instant::now();
         let mut generator = TestGenerator::with_backend(self.circuit, universe, backend())
-            .with_conflict_limit(Some(self.options.abort_limit));
+            .with_conflict_limit(Some(self.options.abort_limit))
+            .with_deadline(self.deadline);
         self.prove_predicted_untestable(&mut generator, order, progress)?;
         let aborted =
             self.deterministic_phase(&mut generator, order, Phase::Deterministic, progress)?;
@@ -574,9 +700,17 @@ impl State<'_, '_> {
         seconds.deterministic = t.elapsed().as_secs_f64();
 
         let t = Instant::now();
-        if !aborted.is_empty() && self.options.retry_limit > 0 {
+        if !aborted.is_empty() && self.options.retry_limit > 0 && self.out_of_time() {
+            // No time for the second pass these faults were waiting for.
+            for &f in &aborted {
+                if self.status[f] == FaultStatus::Aborted {
+                    self.abort_reasons[f] = Some(AbortReason::TimeLimit);
+                }
+            }
+        } else if !aborted.is_empty() && self.options.retry_limit > 0 {
             let mut retry = TestGenerator::with_backend(self.circuit, universe, backend())
-                .with_conflict_limit(Some(self.options.retry_limit));
+                .with_conflict_limit(Some(self.options.retry_limit))
+                .with_deadline(self.deadline);
             for &f in &aborted {
                 if self.status[f] == FaultStatus::Aborted {
                     self.status[f] = FaultStatus::Undetected;
@@ -605,8 +739,12 @@ impl State<'_, '_> {
             return Ok(0);
         }
         let mut decided = 0;
-        let mut sweeper = Sweeper::new(self.circuit, universe, SweepOptions::default());
+        let mut sweeper = Sweeper::new(self.circuit, universe, SweepOptions::default())
+            .with_deadline(self.deadline);
         for f in open {
+            if self.out_of_time() {
+                break;
+            }
             if self.status[f] != FaultStatus::Aborted {
                 continue;
             }
@@ -653,7 +791,9 @@ impl State<'_, '_> {
         }
         easy.sort_unstable();
         order.extend(easy.into_iter().map(|(_, f)| f));
-        self.patterns = PatternSet::new(self.circuit.num_inputs());
+        let random =
+            std::mem::replace(&mut self.patterns, PatternSet::new(self.circuit.num_inputs()));
+        self.set_aside = Some(random);
         self.cubes.clear();
         self.detected = 0;
         self.random_patterns = 0;
@@ -679,6 +819,9 @@ impl State<'_, '_> {
             if self.status[target] != FaultStatus::Undetected {
                 continue;
             }
+            if self.out_of_time() {
+                break;
+            }
             let before = generator.stats().sat_conflicts;
             let outcome = match self.conflict_budget(target, phase) {
                 Some(limit) => generator.generate_with_limit(self.faults[target], Some(limit))?,
@@ -690,6 +833,11 @@ impl State<'_, '_> {
                 TestOutcome::Untestable => self.status[target] = FaultStatus::Untestable,
                 TestOutcome::Aborted => {
                     self.status[target] = FaultStatus::Aborted;
+                    self.abort_reasons[target] = Some(if self.out_of_time() {
+                        AbortReason::TimeLimit
+                    } else {
+                        AbortReason::ConflictLimit
+                    });
                     self.labels[target].aborted_once |= phase == Phase::Deterministic;
                     aborted.push(target);
                 }
@@ -743,6 +891,9 @@ impl State<'_, '_> {
             }
             if self.status[c] != FaultStatus::Undetected || growth.in_pattern[k] {
                 continue;
+            }
+            if self.out_of_time() {
+                break;
             }
             joint_budget -= 1;
             if let Some(joint) = generator.extend_joint(self.faults[c], limit)? {
@@ -800,6 +951,9 @@ impl State<'_, '_> {
             }
             if !x_path(self.circuit, universe, fault, good, &mut self.marks, &self.is_output) {
                 continue;
+            }
+            if self.out_of_time() {
+                break;
             }
             match generator.extend(fault, &growth.cube, limit)? {
                 Some(grown) => {

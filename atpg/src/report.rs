@@ -162,4 +162,6 @@ pub struct RunReport {
     pub sat_backend: &'static str,
     /// The ranker that ordered the deterministic phase (`none`, `scoap`, `model`).
     pub ranker: &'static str,
+    /// The time limit of test generation in seconds, if the run had one.
+    pub time_limit: Option<f64>,
 }

@@ -145,6 +145,10 @@ pub trait SatBackend: ClauseSink {
         0
     }
 
+    /// Stops every later call soon after `deadline` (a wall-clock time limit); such a call
+    /// answers [`SolveResult::Unknown`]. Backends that cannot interrupt a call ignore it.
+    fn set_deadline(&mut self, _deadline: Option<std::time::Instant>) {}
+
     /// The value of `lit` in the model of the last call, which must have answered
     /// [`SolveResult::Sat`]. A variable the model leaves free reads as false.
     fn value(&self, lit: Lit) -> bool;

@@ -28,7 +28,8 @@ use netlist::Circuit;
 
 use crate::fault::{CollapseMode, CollapsedFaults, FaultId, FaultUniverse};
 use crate::flow::{
-    accounting, compact, fill, self_check, FaultStatus, FlowError, FlowOptions, FlowResult,
+    accounting, compact, fill, self_check, AbortReason, FaultStatus, FlowError, FlowOptions,
+    FlowResult,
 };
 use crate::patterns::PatternSet;
 use crate::report::{percent, PhaseSeconds, RunReport};
@@ -280,8 +281,23 @@ pub fn merge(
         fill: options.fill,
         sat_backend: backend,
         ranker: "none",
+        time_limit: None,
     };
-    Ok(FlowResult { universe, collapsed, status, patterns, responses, report, labels: None })
+    // The merge's own SAT calls have no time limit: what it aborted ran out of conflicts.
+    let abort_reasons = status
+        .iter()
+        .map(|&s| (s == FaultStatus::Aborted).then_some(AbortReason::ConflictLimit))
+        .collect();
+    Ok(FlowResult {
+        universe,
+        collapsed,
+        status,
+        patterns,
+        responses,
+        report,
+        labels: None,
+        abort_reasons,
+    })
 }
 
 #[cfg(test)]

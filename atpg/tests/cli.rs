@@ -486,6 +486,52 @@ fn run_fails_cleanly_on_bad_input() {
     assert!(stderr(&missing).contains("nope.bench"), "{}", stderr(&missing));
 }
 
+/// A spent time limit ends the run with what the random phase found: the faults it did not
+/// detect are named in the report as aborted for the time limit, the summary says so, and the
+/// pattern file still grades as reported. Limits that are not a positive number are refused.
+#[test]
+fn run_with_a_spent_time_limit_names_its_aborted_faults() {
+    let dir = tempfile::tempdir().unwrap();
+    let design = repo().join("examples/mult8.bench");
+    let text = dir.path().join("cut.txt");
+    let report = dir.path().join("cut.json");
+    let out = atpg(&[
+        "run",
+        design.to_str().unwrap(),
+        "--time-limit",
+        "1e-9",
+        "--random-patterns",
+        "256",
+        "--text",
+        text.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let aborted = run["aborted_faults"].as_array().expect("a list");
+    assert!(!aborted.is_empty(), "256 random vectors detected every fault of mult8");
+    assert_eq!(aborted.len() as u64, run["faults"]["aborted"].as_u64().unwrap());
+    assert!(aborted.iter().all(|a| a["reason"] == "time-limit" && a["fault"].is_string()));
+    assert_eq!(run["time_limit"], 1e-9);
+    assert_eq!(run["sat_calls"], 0);
+    assert!(
+        stdout(&out).contains(&format!("aborted      {} at the time limit", aborted.len())),
+        "{}",
+        stdout(&out)
+    );
+    let graded = json(&atpg(&["fsim", design.to_str().unwrap(), text.to_str().unwrap(), "--json"]));
+    assert_eq!(graded["faults"]["detected"], run["faults"]["detected"]);
+    assert_eq!(graded["response_mismatches"], 0);
+
+    for bad in ["0", "-1", "NaN", "inf"] {
+        let out = atpg(&["run", design.to_str().unwrap(), &format!("--time-limit={bad}")]);
+        assert!(!out.status.success(), "--time-limit {bad} accepted");
+        assert!(stderr(&out).contains("--time-limit"), "{bad}: {}", stderr(&out));
+    }
+}
+
 #[test]
 fn faults_lists_transition_faults_collapsed_through_buffers_only() {
     let example = repo().join("examples/full_adder.bench");

@@ -158,3 +158,69 @@ fn starved_conflict_limits_fall_back_to_sweeping() {
     }
     assert!(swept > 0, "conflict limits of 1 left nothing for sweeping");
 }
+
+/// A time limit that is already spent when test generation starts: the solver is never asked,
+/// the random vectors set aside for the hard-first order are brought back, and every fault they
+/// do not detect is aborted for the time limit. Detections are still exact, and nothing the
+/// random phase detected is lost.
+#[test]
+fn spent_time_limit_aborts_what_test_generation_did_not_reach() {
+    use atpg::flow::{AbortReason, FaultStatus};
+    use std::time::Duration;
+    let mut aborted = 0;
+    for seed in 0..6 {
+        let circuit = random_circuit(seed, 10, 200, 2, false);
+        let faults = |result: &FlowResult| result.collapsed.faults().to_vec();
+        for compaction in [Compaction::None, Compaction::Fast, Compaction::Max] {
+            let options = FlowOptions {
+                time_limit: Some(Duration::from_nanos(1)),
+                ..options(compaction, Fill::Random, seed)
+            };
+            let result = flow::run(&circuit, &options, &Silent).expect("flow runs");
+            let list = faults(&result);
+            let simulator = FaultSimulator::new(&circuit, &result.universe);
+            let graded = simulator.run(&result.patterns, &list);
+            let labels = result.labels.as_ref().expect("the flow keeps labels");
+            for (k, &status) in result.status.iter().enumerate() {
+                let name = result.universe.fault_name(&circuit, list[k]);
+                match status {
+                    FaultStatus::Detected(p) => {
+                        assert_eq!(graded.first_detection[k], Some(p), "{name}");
+                    }
+                    FaultStatus::Aborted => {
+                        assert_eq!(result.abort_reasons[k], Some(AbortReason::TimeLimit), "{name}");
+                        assert_eq!(graded.first_detection[k], None, "{name}");
+                        assert!(labels[k].random_detection.is_none(), "{name}: random lost");
+                        aborted += 1;
+                    }
+                    other => panic!("{name}: {other:?} without any solver call"),
+                }
+                if status != FaultStatus::Aborted {
+                    assert_eq!(result.abort_reasons[k], None, "{name}");
+                }
+            }
+            assert_eq!(result.report.faults.aborted + result.report.faults.detected, list.len());
+            assert_eq!(result.report.sat_calls, 0);
+            assert_eq!(result.responses, GoodSimulator::new(&circuit).simulate(&result.patterns));
+        }
+    }
+    assert!(aborted > 0, "64 random vectors detected every fault: the test shows nothing");
+}
+
+/// A time limit that is never reached changes nothing.
+#[test]
+fn unreached_time_limit_changes_nothing() {
+    for (seed, compaction) in [(3, Compaction::Fast), (4, Compaction::Max), (5, Compaction::None)] {
+        let circuit = random_circuit(seed, 9, 150, 2, seed % 2 == 0);
+        let plain = options(compaction, Fill::Random, seed);
+        let limited = FlowOptions {
+            time_limit: Some(std::time::Duration::from_secs(24 * 3600)),
+            ..plain.clone()
+        };
+        let a = flow::run(&circuit, &plain, &Silent).expect("flow runs");
+        let b = flow::run(&circuit, &limited, &Silent).expect("flow runs");
+        assert_eq!(a.patterns, b.patterns);
+        assert_eq!(a.status, b.status);
+        check_exhaustively(&circuit, &b).expect("verdicts hold");
+    }
+}

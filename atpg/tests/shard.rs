@@ -26,14 +26,15 @@ fn s(path: &Path) -> &str {
     path.to_str().expect("temporary paths are UTF-8")
 }
 
-/// Runs `count` shards of `design` in `dir`; returns the shard report paths.
-fn run_shards(design: &Path, count: u32, dir: &Path) -> Vec<PathBuf> {
+/// Runs `count` shards of `design` in `dir` (with `extra` arguments); returns the shard report
+/// paths.
+fn run_shards(design: &Path, count: u32, dir: &Path, extra: &[&str]) -> Vec<PathBuf> {
     (0..count)
         .map(|i| {
             let text = dir.join(format!("shard{i}.txt"));
             let report = dir.join(format!("shard{i}.json"));
             let shard = format!("{i}/{count}");
-            ok(&atpg(&[
+            let mut args = vec![
                 "run",
                 s(design),
                 "--shard",
@@ -42,7 +43,9 @@ fn run_shards(design: &Path, count: u32, dir: &Path) -> Vec<PathBuf> {
                 s(&text),
                 "--report",
                 s(&report),
-            ]));
+            ];
+            args.extend_from_slice(extra);
+            ok(&atpg(&args));
             report
         })
         .collect()
@@ -56,7 +59,7 @@ fn check_merge_matches_one_run(design: &Path) {
     ok(&atpg(&["run", s(design), "--report", s(&single)]));
     let single = read_json(&single);
 
-    let reports = run_shards(design, 4, dir.path());
+    let reports = run_shards(design, 4, dir.path(), &[]);
     // The shards split the collapsed list: their totals add up to it.
     let shard_total: u64 =
         reports.iter().map(|r| read_json(r)["faults"]["total"].as_u64().unwrap()).sum();
@@ -100,6 +103,43 @@ fn check_merge_matches_one_run(design: &Path) {
     assert_eq!(fsim["patterns"], merged["patterns"]);
 }
 
+/// Shards whose time limit is spent before test generation (and with no random phase) decide
+/// nothing: each report names every fault of its shard as aborted for the time limit, and the
+/// merge targets them all again, ending with the accounting of one run.
+#[test]
+fn merge_decides_what_time_limited_shards_aborted() {
+    let design = repo().join("examples/mult8.bench");
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let single = dir.path().join("single.json");
+    ok(&atpg(&["run", s(&design), "--report", s(&single)]));
+    let single = read_json(&single);
+
+    let limits = ["--time-limit", "1e-9", "--random-patterns", "0"];
+    let reports = run_shards(&design, 2, dir.path(), &limits);
+    for report in &reports {
+        let report = read_json(report);
+        let aborted = report["aborted_faults"].as_array().expect("a list");
+        assert_eq!(aborted.len() as u64, report["faults"]["total"].as_u64().unwrap());
+        for entry in aborted {
+            assert_eq!(entry["reason"], "time-limit", "{entry}");
+            assert!(entry["fault"].as_str().is_some_and(|n| !n.is_empty()), "{entry}");
+        }
+    }
+    let merged = dir.path().join("merged.json");
+    let mut args = vec!["merge", s(&design)];
+    args.extend(reports.iter().map(|r| s(r)));
+    args.extend(["--report", s(&merged)]);
+    ok(&atpg(&args));
+    let merged = read_json(&merged);
+    assert_eq!(merged["aborted_in_shards"], single["faults"]["total"]);
+    assert_eq!(merged["aborted_faults"].as_array().map(Vec::len), Some(0));
+    for key in ["faults", "faults_uncollapsed"] {
+        for class in ["total", "detected", "untestable", "aborted", "undetected"] {
+            assert_eq!(merged[key][class], single[key][class], "{key}.{class}");
+        }
+    }
+}
+
 #[test]
 fn merged_shards_match_one_run_on_the_examples() {
     check_merge_matches_one_run(&repo().join("examples/mult8.bench"));
@@ -117,7 +157,7 @@ fn merged_shards_match_one_run_on_c7552_and_s38584_1() {
 fn merge_refuses_incomplete_duplicate_and_foreign_shards() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let design = repo().join("examples/mult8.bench");
-    let reports = run_shards(&design, 3, dir.path());
+    let reports = run_shards(&design, 3, dir.path(), &[]);
     let merge = |reports: &[&Path], design: &Path| {
         let mut args = vec!["merge", s(design)];
         args.extend(reports.iter().map(|r| s(r)));

@@ -3,8 +3,8 @@
 //! Each shard writes its patterns in the text format (`--text`) and a JSON report (`--report`)
 //! that adds to the report of `atpg run`: `shard` (`index`, `count`), `design_hash` (a
 //! fingerprint of the compiled netlist and its collapsed fault list), `collapsed_faults` (the
-//! size of the whole collapsed list), and, by fault name, `untestable_faults` and
-//! `aborted_faults`. `atpg merge DESIGN SHARD_REPORT.json...` checks that the reports are of
+//! size of the whole collapsed list), and, by fault name, `untestable_faults` (as `atpg run`'s
+//! own report lists `aborted_faults`). `atpg merge DESIGN SHARD_REPORT.json...` checks that the reports are of
 //! this design (name, collapsed list size and hash) and cover shards `0..N-1` exactly once, reads
 //! each shard's patterns (the report's `text_file`, as given to `atpg run`, relative to the
 //! working directory, or else the file of that name next to the report), then runs
@@ -27,7 +27,7 @@ use clap::Args;
 use netlist::Circuit;
 use serde::{Deserialize, Serialize};
 
-use super::output::{print_json, write_atomically};
+use super::output::{aborted_faults, print_json, write_atomically, AbortedFault};
 use super::DesignArgs;
 
 /// Join the results of a sharded `atpg run --shard I/N` into one compact pattern set.
@@ -74,7 +74,13 @@ struct ShardReport {
     shard: Shard,
     text_file: Option<String>,
     untestable_faults: Vec<String>,
-    aborted_faults: Vec<String>,
+    aborted_faults: Vec<NamedFault>,
+}
+
+/// An entry of a report's `aborted_faults` (which says more: the reason and the conflicts).
+#[derive(Debug, Deserialize)]
+struct NamedFault {
+    fault: String,
 }
 
 /// Adds the shard's fields to the JSON report of `atpg run --shard` (`report`: the report as
@@ -100,7 +106,6 @@ pub fn shard_report(
         "design_hash": design_hash(circuit, &result.collapsed),
         "collapsed_faults": result.collapsed.len(),
         "untestable_faults": names(FaultStatus::Untestable),
-        "aborted_faults": names(FaultStatus::Aborted),
     });
     let (Some(object), serde_json::Value::Object(extra)) = (report.as_object_mut(), extra) else {
         bail!("internal: the run report is not a JSON object");
@@ -123,6 +128,8 @@ struct Report<'a> {
     #[serde(flatten)]
     run: &'a atpg::report::RunReport,
     seconds_reading: f64,
+    /// Every aborted collapsed fault.
+    aborted_faults: Vec<AbortedFault>,
 }
 
 /// Runs `atpg merge`.
@@ -217,9 +224,10 @@ fn merge_shards(args: &MergeArgs) -> Result<()> {
         aborted: Vec::new(),
     };
     for (path, report) in &reports {
+        let aborted = report.aborted_faults.iter().map(|a| &a.fault);
         for (names, into) in [
-            (&report.untestable_faults, &mut shards.untestable),
-            (&report.aborted_faults, &mut shards.aborted),
+            (report.untestable_faults.iter().collect::<Vec<_>>(), &mut shards.untestable),
+            (aborted.collect(), &mut shards.aborted),
         ] {
             for name in names {
                 let f = *by_name.get(name).with_context(|| {
@@ -295,6 +303,7 @@ fn merge_shards(args: &MergeArgs) -> Result<()> {
         aborted_in_shards,
         run: &result.report,
         seconds_reading,
+        aborted_faults: aborted_faults(&circuit, &result, None),
     };
     if let Some(path) = &args.report {
         let text = serde_json::to_string_pretty(&report)? + "\n";

@@ -1,9 +1,11 @@
-//! Writing command output: atomically to files (temporary file, then rename) or to stdout.
+//! Writing command output: atomically to files (temporary file, then rename) or to stdout, and
+//! the parts of reports that several commands write.
 
 use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use atpg::flow::{AbortReason, FaultStatus, FlowResult};
 
 /// Writes `contents` to `path` so that readers never see a half-written file: the data goes to a
 /// temporary file in the same directory, which is then renamed over the target.
@@ -25,4 +27,42 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value)?;
     println!("{text}");
     Ok(())
+}
+
+/// An aborted fault in the report: its name, why test generation gave up on it, and the SAT
+/// conflicts spent on it as a target.
+#[derive(Debug, serde::Serialize)]
+pub struct AbortedFault {
+    /// The fault's name.
+    pub fault: String,
+    /// Why test generation gave up on it.
+    pub reason: AbortReason,
+    /// SAT conflicts spent on it as a target (where the flow counts them).
+    pub conflicts: Option<u64>,
+}
+
+/// The aborted faults of `result`, a run of the flow on `circuit` (the two-frame circuit for
+/// transition faults).
+pub fn aborted_faults(
+    circuit: &netlist::Circuit,
+    result: &FlowResult,
+    shard: Option<atpg::shard::Shard>,
+) -> Vec<AbortedFault> {
+    let faults = match shard {
+        Some(shard) => shard.select(result.collapsed.faults()),
+        None => result.collapsed.faults().to_vec(),
+    };
+    let conflicts = |k: usize| result.labels.as_ref().map(|labels| labels[k].sat_conflicts);
+    faults
+        .iter()
+        .zip(&result.status)
+        .zip(&result.abort_reasons)
+        .enumerate()
+        .filter(|(_, ((_, &status), _))| status == FaultStatus::Aborted)
+        .map(|(k, ((&fault, _), &reason))| AbortedFault {
+            fault: result.universe.fault_name(circuit, fault),
+            reason: reason.unwrap_or(AbortReason::ConflictLimit),
+            conflicts: conflicts(k),
+        })
+        .collect()
 }

@@ -12,7 +12,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use atpg::flow::{self, Backend, Compaction, Fill, FlowOptions, FlowResult, Phase, Progress};
+use atpg::flow::{
+    self, AbortReason, Backend, Compaction, Fill, FlowOptions, FlowResult, Phase, Progress,
+};
 use atpg::patterns::stil::{write_stil, StilOptions};
 use atpg::patterns::text::{write_patterns, write_transition_patterns};
 use atpg::report::RunReport;
@@ -21,7 +23,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
-use super::output::{print_json, write_atomically};
+use super::output::{aborted_faults, print_json, write_atomically, AbortedFault};
 use super::{scan_chains, DesignArgs, LaunchArg, ModelArg};
 
 /// Generate stuck-at or transition test patterns: every fault detected or proven untestable.
@@ -60,6 +62,11 @@ pub struct RunArgs {
     /// SAT conflicts per fault in the second pass over aborted faults (0: no second pass).
     #[arg(long, default_value_t = FlowOptions::default().retry_limit)]
     retry_limit: u32,
+    /// Wall-clock seconds for test generation, counted from the start of the run. When they are
+    /// spent, the faults not yet decided are reported aborted (reason `time-limit`, named in the
+    /// report's `aborted_faults`) and the run finishes with the patterns it has
+    #[arg(long, value_name = "SECONDS")]
+    time_limit: Option<f64>,
     /// Compaction effort.
     #[arg(long, value_enum, default_value_t = CompactArg::Fast)]
     compact: CompactArg,
@@ -178,6 +185,8 @@ struct Report<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pi_change: Option<bool>,
     seconds_reading: f64,
+    /// Every aborted collapsed fault (of the shard, with `--shard`).
+    aborted_faults: Vec<AbortedFault>,
 }
 
 /// Runs `atpg run`.
@@ -228,6 +237,16 @@ fn generate(args: &RunArgs) -> Result<()> {
         },
         shard: args.shard,
         ranker: args.ranker.resolve(args.ranker_model.as_deref())?,
+        time_limit: args
+            .time_limit
+            .map(|seconds| {
+                anyhow::ensure!(
+                    seconds.is_finite() && seconds > 0.0,
+                    "--time-limit must be a number of seconds, more than 0"
+                );
+                Ok(Duration::from_secs_f64(seconds))
+            })
+            .transpose()?,
         ..FlowOptions::default()
     };
     anyhow::ensure!(
@@ -273,6 +292,11 @@ fn generate(args: &RunArgs) -> Result<()> {
         launch: transition.as_ref().map(|t| t.frames().launch()),
         pi_change: transition.as_ref().map(|t| t.frames().pi_change()),
         seconds_reading,
+        aborted_faults: aborted_faults(
+            transition.as_ref().map_or(&circuit, |t| t.circuit()),
+            &result,
+            args.shard,
+        ),
     };
     if let Some(path) = &args.report {
         let text = match args.shard {
@@ -299,6 +323,15 @@ fn generate(args: &RunArgs) -> Result<()> {
     println!("design       {} ({})", r.design, report.file);
     println!("collapsed    {}", line(&r.faults));
     println!("uncollapsed  {}", line(&r.faults_uncollapsed));
+    if !report.aborted_faults.is_empty() {
+        let by_time =
+            report.aborted_faults.iter().filter(|a| a.reason == AbortReason::TimeLimit).count();
+        println!(
+            "aborted      {} at the time limit, {} at the conflict limit (named in the report)",
+            by_time,
+            report.aborted_faults.len() - by_time
+        );
+    }
     println!(
         "coverage     {:.2}% fault, {:.2}% test, {:.2}% ATPG efficiency",
         r.fault_coverage, r.test_coverage, r.atpg_efficiency

@@ -68,6 +68,9 @@ impl State<'_, '_> {
             if self.status[target] != FaultStatus::Undetected {
                 continue;
             }
+            if self.out_of_time() {
+                break;
+            }
             let before = generator.stats().sat_conflicts;
             let outcome =
                 generator.generate_with_limit(self.faults[target], Some(PROOF_CONFLICTS))?;

@@ -5,16 +5,38 @@
 //!
 //! Conflicts are counted through CaDiCaL's learner callback: CaDiCaL derives one learnt clause
 //! per conflict, and the callback sees each of them (the crate exposes no statistics otherwise).
+//! A deadline ([`SatBackend::set_deadline`]) is checked in CaDiCaL's termination callback, so a
+//! long call stops soon after it passes.
+
+use std::time::Instant;
 
 use super::{ClauseSink, Lit, SatBackend, SolveResult, Var};
 
-/// Counts the clauses CaDiCaL learns: one per conflict.
+/// Counts the clauses CaDiCaL learns (one per conflict) and stops the search at the deadline.
 #[derive(Debug, Default)]
 struct ConflictCounter {
     learnt: u64,
+    deadline: Option<Instant>,
+    /// Termination checks since the clock was last read.
+    polls: u32,
 }
 
+/// CaDiCaL asks whether to terminate very often; the clock is read on every this many asks.
+const POLLS_PER_CLOCK_READ: u32 = 64;
+
 impl cadical::Callbacks for ConflictCounter {
+    fn terminate(&mut self) -> bool {
+        let Some(deadline) = self.deadline else {
+            return false;
+        };
+        self.polls += 1;
+        if self.polls < POLLS_PER_CLOCK_READ {
+            return false;
+        }
+        self.polls = 0;
+        Instant::now() >= deadline
+    }
+
     fn max_length(&self) -> i32 {
         i32::MAX
     }
@@ -29,6 +51,8 @@ pub struct CadicalBackend {
     solver: cadical::Solver<ConflictCounter>,
     /// The named configuration, kept for [`SatBackend::reset`].
     config: Option<String>,
+    /// Kept for [`SatBackend::reset`].
+    deadline: Option<Instant>,
     num_vars: u32,
     scratch: Vec<i32>,
 }
@@ -50,7 +74,7 @@ impl CadicalBackend {
     pub fn new() -> CadicalBackend {
         let mut solver = cadical::Solver::new();
         solver.set_callbacks(Some(ConflictCounter::default()));
-        CadicalBackend { solver, config: None, num_vars: 0, scratch: Vec::new() }
+        CadicalBackend { solver, config: None, deadline: None, num_vars: 0, scratch: Vec::new() }
     }
 
     /// An empty solver with one of CaDiCaL's named configurations (`default`, `plain`: no
@@ -61,6 +85,7 @@ impl CadicalBackend {
         Some(CadicalBackend {
             solver,
             config: Some(config.to_string()),
+            deadline: None,
             num_vars: 0,
             scratch: Vec::new(),
         })
@@ -110,11 +135,20 @@ impl SatBackend for CadicalBackend {
     }
 
     fn reset(&mut self) {
+        let deadline = self.deadline;
         // The configuration was accepted once, so it is accepted again.
         *self = match &self.config {
             Some(config) => CadicalBackend::with_config(config).unwrap_or_default(),
             None => CadicalBackend::new(),
         };
+        self.set_deadline(deadline);
+    }
+
+    fn set_deadline(&mut self, deadline: Option<Instant>) {
+        self.deadline = deadline;
+        if let Some(counter) = self.solver.get_callbacks() {
+            counter.deadline = deadline;
+        }
     }
 
     fn supports_conflict_limit(&self) -> bool {

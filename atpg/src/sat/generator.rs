@@ -586,6 +586,13 @@ impl<'a, B: SatBackend> TestGenerator<'a, B> {
         self
     }
 
+    /// Stops solver calls soon after `deadline` ([`SatBackend::set_deadline`]): a call cut
+    /// short answers as if its conflict limit had run out.
+    pub fn with_deadline(mut self, deadline: Option<std::time::Instant>) -> Self {
+        self.solver.set_deadline(deadline);
+        self
+    }
+
     /// The fault universe the generator works on.
     pub fn universe(&self) -> &'a FaultUniverse {
         self.universe

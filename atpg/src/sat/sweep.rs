@@ -362,6 +362,13 @@ impl<'a, B: SatBackend> Sweeper<'a, B> {
         sweeper
     }
 
+    /// Stops solver calls soon after `deadline` ([`SatBackend::set_deadline`]); a fault whose
+    /// calls are cut short is [`SweepOutcome::Unknown`].
+    pub fn with_deadline(mut self, deadline: Option<std::time::Instant>) -> Self {
+        self.solver.set_deadline(deadline);
+        self
+    }
+
     /// The counters so far.
     pub fn stats(&self) -> SweepStats {
         self.stats

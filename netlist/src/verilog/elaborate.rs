@@ -239,22 +239,24 @@ impl<'a, 'o> Elaborator<'a, 'o> {
         let m = self.modules[top];
         self.netlist.set_name(m.name.text);
         // Size the netlist for a flat top module up front (a declaration is about one net, an
-        // item one cell, a terminal or connection one pin), so that large designs do not regrow
-        // and rehash it. Only a hint: hierarchy and vectors make more, which still fits.
+        // item or a port one cell, a terminal, connection or port one pin), so that large
+        // designs do not regrow and rehash it. Only a hint: hierarchy, vectors and expressions
+        // make more, which still fits, just without the head start.
+        let ports = m.decls.iter().filter(|d| matches!(d.kind, DeclKind::Port(_))).count();
         let pins: usize = m
             .items
             .iter()
             .map(|item| match item {
                 Item::Gate(g) => g.terminals.len(),
                 Item::Instance(i) => match &i.connections {
-                    Connections::Positional(c) => c.len(),
-                    Connections::Named(c) => c.len(),
+                    Connections::Positional(c) => c.iter().flatten().count(),
+                    Connections::Named(c) => c.iter().filter(|(_, e)| e.is_some()).count(),
                 },
                 Item::Assign(_) => 2,
             })
             .sum();
-        self.netlist.reserve(m.decls.len(), m.decls.len() + m.items.len());
-        self.netlist.reserve_pins(pins + m.decls.len());
+        self.netlist.reserve(m.decls.len(), m.items.len() + ports);
+        self.netlist.reserve_pins(pins + ports);
         let params = self.parameters(top, &[], m.file)?;
         let special = self.declarations(top, &params)?;
         self.check_ports(top, &special)?;

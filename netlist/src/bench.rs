@@ -54,6 +54,16 @@ enum Statement<'a> {
     Assign { output: &'a str, function: &'a str, function_at: &'a str },
 }
 
+/// A statement parsed ahead of being applied (see [`BenchReader::lines`]).
+struct Parsed<'a> {
+    line_number: u32,
+    /// The line, without its newline.
+    line: &'a str,
+    statement: Statement<'a>,
+    /// Where the gate's arguments are in the batch's argument list.
+    args: std::ops::Range<usize>,
+}
+
 /// Parses one line (without its newline); a gate's arguments go to `args` (cleared first).
 /// `Ok(None)` for blank and comment lines. On error returns the unparsed rest of the line and what
 /// was expected.
@@ -221,91 +231,160 @@ impl<'f> BenchReader<'f> {
     /// the last one is a line too (give the text before a newline, without it, when more lines
     /// follow).
     pub fn lines(&mut self, text: &str) -> Result<(), ParseError> {
+        // Statements are parsed a batch at a time and the name table is asked to fetch their
+        // names' slots before any is looked up: on large netlists each look-up is a cache miss,
+        // and this way a batch's misses overlap rather than follow one another. The statements
+        // are then applied one by one, in file order, exactly as if read one at a time.
+        const BATCH: usize = 64;
         let file = self.file;
+        let mut lines = text.split('\n');
         let mut args: Vec<&str> = Vec::new();
-        for raw_line in text.split('\n') {
-            self.line_count = self.line_count.saturating_add(1);
-            let line_number = self.line_count;
-            let line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
-            let error_at = |rest: &str, message: String| {
-                let column = line[..line.len() - rest.len()].chars().count() as u32 + 1;
-                ParseError::at(file, SourcePos { line: line_number, column }, message)
-            };
-            let statement = match statement(line, &mut args) {
-                Ok(Some(s)) => s,
-                Ok(None) => continue,
-                Err((rest, message)) => return Err(error_at(rest, message)),
-            };
-            let pos_of = |s: &str| SourcePos {
-                line: line_number,
-                column: line[..line.len() - s.len()].chars().count() as u32 + 1,
-            };
-            match statement {
-                Statement::Input(signal) => {
-                    let net = self.netlist.net(signal);
-                    if let Some(first) = self.netlist.net_driver(net) {
-                        return Err(error_at(
-                            &line[line.find(signal).unwrap_or(0)..],
-                            format!(
-                                "`{signal}` is already defined on line {}",
-                                self.netlist.cell(first).pos.line
-                            ),
-                        ));
-                    }
-                    let cell = self.netlist.add_input(net);
-                    self.netlist.set_cell_pos(cell, SourcePos { line: line_number, column: 1 });
-                }
-                Statement::Output(signal) => {
-                    // A repeated OUTPUT is a second observation point of the same net (ITC'99 b05
-                    // has ten); it counts as its own primary output, as the published figures do.
-                    let net = self.netlist.net(signal);
-                    if let Some(first) = self.outputs_seen.insert(net, line_number) {
-                        self.netlist.warn(
-                            Some(SourcePos { line: line_number, column: 1 }),
-                            format!("`{signal}` is already declared an output on line {first}; it is observed twice"),
-                        );
-                    }
-                    let cell = self.netlist.add_output(net);
-                    self.netlist.set_cell_pos(cell, SourcePos { line: line_number, column: 1 });
-                }
-                Statement::Assign { output, function, function_at } => {
-                    let kind = gate_kind(function).ok_or_else(|| {
-                        error_at(
-                            function_at,
-                            format!(
-                                "unknown gate `{function}`: expected AND, NAND, OR, NOR, XOR, XNOR, NOT, BUF, BUFF, DFF, MUX or CONST0/1/X"
-                            ),
-                        )
-                    })?;
-                    let (min, max) = kind.map_or((1, 1), GateKind::arity);
-                    if args.len() < min || args.len() > max {
-                        let expected =
-                            if min == max { format!("{min}") } else { format!("at least {min}") };
-                        return Err(error_at(
-                            function_at,
-                            format!("`{function}` takes {expected} input(s), found {}", args.len()),
-                        ));
-                    }
-                    let out = self.netlist.net(output);
-                    if let Some(first) = self.netlist.net_driver(out) {
-                        return Err(error_at(
-                            line.trim_start(),
-                            format!(
-                                "`{output}` is already defined on line {}",
-                                self.netlist.cell(first).pos.line
-                            ),
-                        ));
-                    }
-                    self.inputs.clear();
-                    self.inputs.extend(args.iter().map(|a| self.netlist.net(a)));
-                    let cell = match kind {
-                        Some(kind) => self.netlist.add_gate(output, kind, &self.inputs, out),
-                        None => {
-                            self.netlist.add_flop(output, self.inputs[0], out, FlopInfo::default())
+        let mut batch: Vec<Parsed<'_>> = Vec::with_capacity(BATCH);
+        let mut batch_args: Vec<&str> = Vec::new();
+        let mut batch_names: Vec<&str> = Vec::new();
+        loop {
+            batch.clear();
+            batch_args.clear();
+            batch_names.clear();
+            let mut syntax_error = None;
+            let mut line_count = self.line_count;
+            for raw_line in lines.by_ref() {
+                line_count = line_count.saturating_add(1);
+                let line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
+                match statement(line, &mut args) {
+                    Ok(Some(statement)) => {
+                        match statement {
+                            Statement::Input(signal) | Statement::Output(signal) => {
+                                batch_names.push(signal)
+                            }
+                            Statement::Assign { output, .. } => {
+                                batch_names.push(output);
+                                batch_names.extend_from_slice(&args);
+                            }
                         }
-                    };
-                    self.netlist.set_cell_pos(cell, pos_of(line.trim_start()));
+                        let first_arg = batch_args.len();
+                        batch_args.extend_from_slice(&args);
+                        batch.push(Parsed {
+                            line_number: line_count,
+                            line,
+                            statement,
+                            args: first_arg..batch_args.len(),
+                        });
+                        if batch.len() == BATCH {
+                            break;
+                        }
+                    }
+                    Ok(None) => {}
+                    Err((rest, message)) => {
+                        let column = line[..line.len() - rest.len()].chars().count() as u32 + 1;
+                        let pos = SourcePos { line: line_count, column };
+                        syntax_error = Some((line_count, ParseError::at(file, pos, message)));
+                        break;
+                    }
                 }
+            }
+            let batch_done = batch.is_empty() && syntax_error.is_none();
+            self.netlist.prefetch_nets(&batch_names);
+            for parsed in batch.drain(..) {
+                self.line_count = parsed.line_number;
+                self.apply(
+                    parsed.line_number,
+                    parsed.line,
+                    parsed.statement,
+                    &batch_args[parsed.args],
+                )?;
+            }
+            if let Some((line_number, error)) = syntax_error {
+                self.line_count = line_number;
+                return Err(error);
+            }
+            self.line_count = line_count;
+            if batch_done {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Applies one parsed statement of line `line_number` (whose text is `line`) to the netlist.
+    fn apply(
+        &mut self,
+        line_number: u32,
+        line: &str,
+        statement: Statement<'_>,
+        args: &[&str],
+    ) -> Result<(), ParseError> {
+        let file = self.file;
+        let error_at = |rest: &str, message: String| {
+            let column = line[..line.len() - rest.len()].chars().count() as u32 + 1;
+            ParseError::at(file, SourcePos { line: line_number, column }, message)
+        };
+        let pos_of = |s: &str| SourcePos {
+            line: line_number,
+            column: line[..line.len() - s.len()].chars().count() as u32 + 1,
+        };
+        match statement {
+            Statement::Input(signal) => {
+                let net = self.netlist.net(signal);
+                if let Some(first) = self.netlist.net_driver(net) {
+                    return Err(error_at(
+                        &line[line.find(signal).unwrap_or(0)..],
+                        format!(
+                            "`{signal}` is already defined on line {}",
+                            self.netlist.cell(first).pos.line
+                        ),
+                    ));
+                }
+                let cell = self.netlist.add_input(net);
+                self.netlist.set_cell_pos(cell, SourcePos { line: line_number, column: 1 });
+            }
+            Statement::Output(signal) => {
+                // A repeated OUTPUT is a second observation point of the same net (ITC'99 b05
+                // has ten); it counts as its own primary output, as the published figures do.
+                let net = self.netlist.net(signal);
+                if let Some(first) = self.outputs_seen.insert(net, line_number) {
+                    self.netlist.warn(
+                        Some(SourcePos { line: line_number, column: 1 }),
+                        format!("`{signal}` is already declared an output on line {first}; it is observed twice"),
+                    );
+                }
+                let cell = self.netlist.add_output(net);
+                self.netlist.set_cell_pos(cell, SourcePos { line: line_number, column: 1 });
+            }
+            Statement::Assign { output, function, function_at } => {
+                let kind = gate_kind(function).ok_or_else(|| {
+                    error_at(
+                        function_at,
+                        format!(
+                            "unknown gate `{function}`: expected AND, NAND, OR, NOR, XOR, XNOR, NOT, BUF, BUFF, DFF, MUX or CONST0/1/X"
+                        ),
+                    )
+                })?;
+                let (min, max) = kind.map_or((1, 1), GateKind::arity);
+                if args.len() < min || args.len() > max {
+                    let expected =
+                        if min == max { format!("{min}") } else { format!("at least {min}") };
+                    return Err(error_at(
+                        function_at,
+                        format!("`{function}` takes {expected} input(s), found {}", args.len()),
+                    ));
+                }
+                let out = self.netlist.net(output);
+                if let Some(first) = self.netlist.net_driver(out) {
+                    return Err(error_at(
+                        line.trim_start(),
+                        format!(
+                            "`{output}` is already defined on line {}",
+                            self.netlist.cell(first).pos.line
+                        ),
+                    ));
+                }
+                self.inputs.clear();
+                self.inputs.extend(args.iter().map(|a| self.netlist.net(a)));
+                let cell = match kind {
+                    Some(kind) => self.netlist.add_gate(output, kind, &self.inputs, out),
+                    None => self.netlist.add_flop(output, self.inputs[0], out, FlopInfo::default()),
+                };
+                self.netlist.set_cell_pos(cell, pos_of(line.trim_start()));
             }
         }
         Ok(())

@@ -134,7 +134,7 @@ impl Netlist {
     /// levelizing, so that the netlist and the circuit are never held in full at once.
     pub fn into_circuit(mut self, options: &LevelizeOptions) -> Result<Circuit, NetlistError> {
         // Not needed to levelize; free it first.
-        self.net_by_name = hashbrown::HashTable::new();
+        self.net_by_name = Default::default();
         let parts = self.levelize_parts()?;
         if parts.have_loop(self.index_bound()) {
             // The borrowing version names the loop.

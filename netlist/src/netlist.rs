@@ -268,6 +268,120 @@ impl NameKey {
     }
 }
 
+/// Net ids by name: open addressing with linear probing over 16-byte [`NameEntry`] slots.
+///
+/// A slot holds the name's key next to its net, so a probe that finds its name (the common
+/// case: most names are read more often than they are defined) reads one cache line. hashbrown
+/// keeps its control bytes apart from its slots, which costs a second, dependent cache miss per
+/// look-up on large netlists, and name look-ups are most of the time spent reading them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct NameTable {
+    /// A power of two of slots, or none; a free slot holds [`NameTable::FREE`]. Kept at most
+    /// three quarters full, so that probes stay short.
+    slots: Vec<NameEntry>,
+    /// Occupied slots.
+    len: usize,
+}
+
+impl NameTable {
+    /// The net of a free slot (`u32::MAX` is petgraph's end marker, never a node index).
+    const FREE: NetId = NetId(u32::MAX);
+
+    fn hash(name: &str) -> u64 {
+        use std::hash::BuildHasher;
+        rustc_hash::FxBuildHasher.hash_one(name)
+    }
+
+    /// The first slot to probe for `hash`; the table must have slots.
+    #[inline]
+    fn home(&self, hash: u64) -> usize {
+        // Fold the high half in: FxHash's best-mixed bits are its high ones.
+        ((hash >> 32) ^ hash) as usize & (self.slots.len() - 1)
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn capacity(&self) -> usize {
+        self.slots.capacity()
+    }
+
+    /// Makes room for `additional` more names without regrowing.
+    fn reserve(&mut self, additional: usize, arena: &NameArena) {
+        let needed = self.len.saturating_add(additional);
+        if needed.saturating_mul(4) <= self.slots.len().saturating_mul(3) {
+            return;
+        }
+        let mut slots = self.slots.len().max(16);
+        while needed.saturating_mul(4) > slots.saturating_mul(3) {
+            slots *= 2;
+        }
+        let free = NameEntry { net: Self::FREE, key: NameKey([0; 12]) };
+        let old = std::mem::replace(&mut self.slots, vec![free; slots]);
+        for entry in old.into_iter().filter(|e| e.net != Self::FREE) {
+            let mut at = self.home(Self::hash(entry.key.name(arena)));
+            while self.slots[at].net != Self::FREE {
+                at = (at + 1) & (slots - 1);
+            }
+            self.slots[at] = entry;
+        }
+    }
+
+    /// The net called `name` (whose hash is `hash` and in-place key `inline`), or the free slot
+    /// where it would go. The table must have slots.
+    #[inline]
+    fn probe(
+        &self,
+        hash: u64,
+        name: &str,
+        inline: Option<NameKey>,
+        arena: &NameArena,
+    ) -> Result<NetId, usize> {
+        let mask = self.slots.len() - 1;
+        let mut at = self.home(hash);
+        loop {
+            let entry = &self.slots[at];
+            if entry.net == Self::FREE {
+                return Err(at);
+            }
+            if entry.key.matches(name, inline, arena) {
+                return Ok(entry.net);
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    /// Reads the slots where probes for `names` start, so that the probes soon after find them
+    /// in the cache: readers call this with the names of a batch of statements before looking
+    /// them up, and the cache misses of the batch then overlap instead of following one
+    /// another. The slots are computed first and then read in a tight loop, so that many reads
+    /// are in flight at once (plain reads: the crate has no `unsafe` for prefetch instructions).
+    fn prefetch<'n>(&self, names: impl IntoIterator<Item = &'n str>) {
+        const CHUNK: usize = 64;
+        if self.slots.is_empty() {
+            return;
+        }
+        let mut names = names.into_iter();
+        let mut homes = [0usize; CHUNK];
+        loop {
+            let mut count = 0;
+            for (home, name) in homes.iter_mut().zip(names.by_ref()) {
+                *home = self.home(Self::hash(name));
+                count += 1;
+            }
+            let mut touched = 0u32;
+            for &home in &homes[..count] {
+                touched ^= self.slots[home].net.0;
+            }
+            std::hint::black_box(touched);
+            if count < CHUNK {
+                return;
+            }
+        }
+    }
+}
+
 /// The pin number on a net-to-cell edge, stored plus one so that petgraph's `Option` around
 /// edge weights costs no space (a 20-byte edge rather than 24).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -338,7 +452,7 @@ pub struct Netlist {
     /// Net names.
     names: NameArena,
     /// Net ids hashed by name.
-    pub(crate) net_by_name: hashbrown::HashTable<NameEntry>,
+    pub(crate) net_by_name: NameTable,
     inputs: Vec<CellId>,
     outputs: Vec<CellId>,
     flops: Vec<CellId>,
@@ -360,8 +474,7 @@ impl Netlist {
         self.graph.reserve_edges(cells * 3);
         self.cell_data.reserve(cells);
         self.cell_nodes.reserve(cells);
-        let names = &self.names;
-        self.net_by_name.reserve(nets, |entry| Self::hash_name(entry.key.name(names)));
+        self.net_by_name.reserve(nets, &self.names);
     }
 
     /// Makes room for `pins` connections in total (inputs and outputs of cells), when a reader
@@ -387,32 +500,52 @@ impl Netlist {
         self.net_or_insert(name, false).0
     }
 
-    fn hash_name(name: &str) -> u64 {
-        use std::hash::BuildHasher;
-        rustc_hash::FxBuildHasher.hash_one(name)
-    }
-
     /// The net called `name` and `false`, or a new net of that name (marked `internal` or not)
     /// and `true`: one probe of the name table either way.
     fn net_or_insert(&mut self, name: &str, internal: bool) -> (NetId, bool) {
-        use hashbrown::hash_table::Entry;
-        let hash = Self::hash_name(name);
+        self.net_by_name.reserve(1, &self.names);
+        let hash = NameTable::hash(name);
         let inline = NameKey::inline(name);
-        let names = &self.names;
-        let entry = self.net_by_name.entry(
-            hash,
-            |entry| entry.key.matches(name, inline, names),
-            |entry| Self::hash_name(entry.key.name(names)),
-        );
-        match entry {
-            Entry::Occupied(found) => (found.get().net, false),
-            Entry::Vacant(slot) => {
+        match self.net_by_name.probe(hash, name, inline, &self.names) {
+            Ok(net) => (net, false),
+            Err(slot) => {
                 let at = self.names.push(name);
                 let node = self.graph.add_node(Node::Net(Net { name: at, internal }));
                 let net = NetId(node.index() as u32);
-                slot.insert(NameEntry { net, key: inline.unwrap_or(NameKey::long(at)) });
+                self.net_by_name.slots[slot] =
+                    NameEntry { net, key: inline.unwrap_or(NameKey::long(at)) };
+                self.net_by_name.len += 1;
                 (net, true)
             }
+        }
+    }
+
+    /// Hints that `names` will be looked up and connected soon: reads the name table's slots
+    /// for them (see [`NameTable::prefetch`]), then the graph nodes of those already known,
+    /// which connecting a pin to them updates. Readers call this for a batch of statements
+    /// before building them, so that the batch's cache misses overlap.
+    pub(crate) fn prefetch_nets(&self, names: &[&str]) {
+        const CHUNK: usize = 64;
+        self.net_by_name.prefetch(names.iter().copied());
+        if self.net_by_name.len() == 0 {
+            return;
+        }
+        for chunk in names.chunks(CHUNK) {
+            let mut nodes = [NodeIndex::end(); CHUNK];
+            let mut count = 0;
+            for name in chunk {
+                let inline = NameKey::inline(name);
+                let hash = NameTable::hash(name);
+                if let Ok(net) = self.net_by_name.probe(hash, name, inline, &self.names) {
+                    nodes[count] = net.node();
+                    count += 1;
+                }
+            }
+            let mut touched = 0u32;
+            for &node in &nodes[..count] {
+                touched ^= u32::from(matches!(self.graph.node_weight(node), Some(Node::Net(_))));
+            }
+            std::hint::black_box(touched);
         }
     }
 
@@ -611,10 +744,11 @@ impl Netlist {
 
     /// Looks a net up by name.
     pub fn find_net(&self, name: &str) -> Option<NetId> {
+        if self.net_by_name.len() == 0 {
+            return None;
+        }
         let inline = NameKey::inline(name);
-        self.net_by_name
-            .find(Self::hash_name(name), |entry| entry.key.matches(name, inline, &self.names))
-            .map(|e| e.net)
+        self.net_by_name.probe(NameTable::hash(name), name, inline, &self.names).ok()
     }
 
     /// The net's data.
@@ -797,7 +931,7 @@ impl Netlist {
                 .sum::<usize>()
             + self.cell_nodes.capacity() * size_of::<CellId>();
         let names =
-            self.names.text.capacity() + self.net_by_name.capacity() * (size_of::<NameEntry>() + 1);
+            self.names.text.capacity() + self.net_by_name.capacity() * size_of::<NameEntry>();
         let ports = (self.inputs.capacity() + self.outputs.capacity() + self.flops.capacity())
             * size_of::<CellId>();
         let instances = self

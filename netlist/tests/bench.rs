@@ -93,6 +93,34 @@ fn errors_name_file_line_and_column() {
 }
 
 #[test]
+fn errors_come_in_file_order_across_read_ahead_batches() {
+    // The reader parses statements some lines ahead of building them: a redefinition must
+    // still be reported before a syntax error on a later line, and a name defined and then used
+    // within one batch, or across batches, must be the same net.
+    let mut text = String::from("INPUT(a)\n");
+    for k in 0..200 {
+        text.push_str(&format!(
+            "n{k} = NOT({})\n",
+            if k == 0 { "a".into() } else { format!("n{}", k - 1) }
+        ));
+    }
+    let netlist = parse_bench(&format!("{text}OUTPUT(n199)\n"), "ok.bench").unwrap();
+    assert_eq!(netlist.gate_count(), 200);
+    assert_eq!(netlist.levelize().unwrap().num_levels(), 201);
+    for redefined in [3, 63, 64, 65, 150] {
+        let bad = format!("{text}n{redefined} = BUFF(a)\ny = AND(a b)\n");
+        assert_eq!(
+            error_of(&bad),
+            format!("bad.bench:202:1: `n{redefined}` is already defined on line {}", redefined + 2)
+        );
+    }
+    assert_eq!(
+        error_of(&format!("{text}y = AND(a b)\nn5 = BUFF(a)\n")),
+        "bad.bench:202:11: expected `,` or `)`"
+    );
+}
+
+#[test]
 fn binary_and_empty_files_are_rejected() {
     let dir = tempfile_dir();
     let binary = dir.join("junk.bench");

@@ -1,5 +1,6 @@
-//! Parses one netlist file several times and prints the time of each parse: a target for
-//! `perf record` that spends its time in the parser rather than in generating the input.
+//! Parses one netlist file several times and prints the time of each parse (and the netlist's
+//! memory per cell): a target for `perf record` that spends its time in the parser rather than
+//! in generating the input.
 //!
 //! `cargo run --release -p benches --bin parse_loop -- FILE [TIMES]`; the format follows the
 //! extension (`.bench`, otherwise Verilog). `parse_loop --write GATES bench|verilog` prints the
@@ -45,9 +46,10 @@ fn main() -> ExitCode {
         };
         match parsed {
             Ok(netlist) => eprintln!(
-                "{} cells in {:.3} s",
+                "{} cells in {:.3} s ({:.1} netlist bytes per cell)",
                 netlist.cell_count(),
-                start.elapsed().as_secs_f64()
+                start.elapsed().as_secs_f64(),
+                netlist.memory_bytes() as f64 / netlist.cell_count().max(1) as f64
             ),
             Err(e) => {
                 eprintln!("error: {e}");

@@ -238,6 +238,25 @@ impl<'a, 'o> Elaborator<'a, 'o> {
     fn elaborate_top(&mut self, top: usize) -> Result<(), ParseError> {
         let m = self.modules[top];
         self.netlist.set_name(m.name.text);
+        // Size the netlist for a flat top module up front (a declaration is about one net, an
+        // item or a port one cell, a terminal, connection or port one pin), so that large
+        // designs do not regrow and rehash it. Only a hint: hierarchy, vectors and expressions
+        // make more, which still fits, just without the head start.
+        let ports = m.decls.iter().filter(|d| matches!(d.kind, DeclKind::Port(_))).count();
+        let pins: usize = m
+            .items
+            .iter()
+            .map(|item| match item {
+                Item::Gate(g) => g.terminals.len(),
+                Item::Instance(i) => match &i.connections {
+                    Connections::Positional(c) => c.iter().flatten().count(),
+                    Connections::Named(c) => c.iter().filter(|(_, e)| e.is_some()).count(),
+                },
+                Item::Assign(_) => 2,
+            })
+            .sum();
+        self.netlist.reserve(m.decls.len(), m.items.len() + ports);
+        self.netlist.reserve_pins(pins + ports);
         let params = self.parameters(top, &[], m.file)?;
         let special = self.declarations(top, &params)?;
         self.check_ports(top, &special)?;
@@ -400,7 +419,19 @@ impl<'a, 'o> Elaborator<'a, 'o> {
                 self.netlist.set_cell_pos(cell, decl.name.pos);
             }
         }
-        for item in &m.items {
+        // Names are looked up a batch of items ahead (see `Netlist::prefetch_nets`), so that
+        // the cache misses of a batch overlap. Only in the top module, whose local names are
+        // the net names; the items are then elaborated one by one, in order, as before.
+        const LOOK_AHEAD: usize = 64;
+        let mut names: Vec<&str> = Vec::new();
+        for (k, item) in m.items.iter().enumerate() {
+            if k % LOOK_AHEAD == 0 && scope.prefix.is_empty() {
+                names.clear();
+                for item in m.items[k..].iter().take(LOOK_AHEAD) {
+                    item_names(item, &mut names);
+                }
+                self.netlist.prefetch_nets(&names);
+            }
             match item {
                 Item::Assign(a) => self.assign(scope, a)?,
                 Item::Gate(g) => self.gate(scope, g)?,
@@ -907,5 +938,32 @@ impl<'a, 'o> Elaborator<'a, 'o> {
             special.signal = Some(signal);
         }
         Ok(())
+    }
+}
+
+/// The plain names an item reads or drives (identifiers, possibly inverted, as whole
+/// terminals, connections or operands), for [`Netlist::prefetch_nets`]. Other names are
+/// found when the item is elaborated, just without the look-ahead.
+fn item_names<'a>(item: &Item<'a>, names: &mut Vec<&'a str>) {
+    fn expression<'a>(e: &Ast<'a>, names: &mut Vec<&'a str>) {
+        match e {
+            Ast::Ident(name) | Ast::Inverted(name) => names.push(name.text),
+            Ast::Chain(operands) => operands.iter().for_each(|(_, _, e)| expression(e, names)),
+            Ast::Unary(_, _, e) => expression(e, names),
+            _ => {}
+        }
+    }
+    match item {
+        Item::Assign(a) => {
+            expression(&a.lhs, names);
+            expression(&a.rhs, names);
+        }
+        Item::Gate(g) => g.terminals.iter().for_each(|e| expression(e, names)),
+        Item::Instance(i) => match &i.connections {
+            Connections::Positional(c) => c.iter().flatten().for_each(|e| expression(e, names)),
+            Connections::Named(c) => {
+                c.iter().filter_map(|(_, e)| e.as_ref()).for_each(|e| expression(e, names))
+            }
+        },
     }
 }

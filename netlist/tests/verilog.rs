@@ -1320,3 +1320,24 @@ fn throughput() {
         }
     }
 }
+
+#[test]
+fn gate_statements_with_several_instances_keep_each_terminal_list() {
+    // Terminal lists of different lengths, named and unnamed, several per statement and
+    // across statements (the parser keeps all terminals of a module in one vector).
+    let n = parse(
+        "module m(a, b, c, y1, y2, z, w, v);\n  input a, b, c;\n  output y1, y2, z, w, v;\n  \
+         buf g1 (y1, y2, a), (z, b);\n  and (w, a, b, c), g3 (v, ~a, c);\nendmodule\n",
+    );
+    let [pa, pb, pc] = [PATTERN[0], PATTERN[1], PATTERN[2]];
+    let out = truth(&n, &["a", "b", "c"], &["y1", "y2", "z", "w", "v"]);
+    let mask = 0xff;
+    let expected = [pa, pa, pb, pa & pb & pc, !pa & pc];
+    for (got, want) in out.iter().zip(expected) {
+        assert_eq!(got & mask, want & mask);
+    }
+    assert_eq!(gates_of(&n, GateKind::And), 2);
+    let e = parse_err("module m(a, y);\ninput a;\noutput y;\nand g1 (y, a, );\nendmodule\n");
+    assert_eq!((e.pos.line, e.pos.column), (4, 13), "{e}");
+    assert_eq!(e.message, "expected `,` or `)`, found `,`");
+}

@@ -123,8 +123,16 @@ pub(super) struct GateInstance<'a> {
     pub generated_index: u32,
     /// Where the instance starts.
     pub pos: SourcePos,
-    /// The terminals in order (outputs first).
-    pub terminals: Vec<Expr<'a>>,
+    /// The terminals in order (outputs first): this range of [`Module::terminals`] (one
+    /// shared vector rather than a small allocation per gate).
+    pub terminals: std::ops::Range<u32>,
+}
+
+impl<'a> GateInstance<'a> {
+    /// The terminals in order (outputs first), from the module's shared terminal vector.
+    pub(super) fn terminals_of<'m>(&self, terminals: &'m [Expr<'a>]) -> &'m [Expr<'a>] {
+        terminals.get(self.terminals.start as usize..self.terminals.end as usize).unwrap_or(&[])
+    }
 }
 
 /// Port connections of a module or cell instance.
@@ -208,6 +216,9 @@ pub(super) struct Module<'a> {
     pub params: Vec<Param<'a>>,
     /// Logic-making items in source order.
     pub items: Vec<Item<'a>>,
+    /// The terminals of all gate instances, in source order (see
+    /// [`GateInstance::terminals`]).
+    pub terminals: Vec<Expr<'a>>,
     /// The first behavioural construct (`always`, `initial`, `reg`, ...) and what it was.
     pub behavioural: Option<(SourcePos, &'static str)>,
     /// The first transistor-level construct (`nmos`, `trireg`, ...) and what it was.

@@ -428,13 +428,14 @@ impl<'a, 'o> Elaborator<'a, 'o> {
             if k % LOOK_AHEAD == 0 && scope.prefix.is_empty() {
                 names.clear();
                 for item in m.items[k..].iter().take(LOOK_AHEAD) {
-                    item_names(item, &mut names);
+                    item_names(item, &m.terminals, &mut names);
                 }
                 self.netlist.prefetch_nets(&names);
+                prefetch_special(scope, &names);
             }
             match item {
                 Item::Assign(a) => self.assign(scope, a)?,
-                Item::Gate(g) => self.gate(scope, g)?,
+                Item::Gate(g) => self.gate(scope, g, g.terminals_of(&m.terminals))?,
                 Item::Instance(inst) => self.instance(scope, inst)?,
             }
         }
@@ -569,7 +570,12 @@ impl<'a, 'o> Elaborator<'a, 'o> {
         s
     }
 
-    fn gate(&mut self, scope: &mut Scope<'a>, g: &GateInstance<'a>) -> Result<(), ParseError> {
+    fn gate(
+        &mut self,
+        scope: &mut Scope<'a>,
+        g: &GateInstance<'a>,
+        terminals: &[Ast<'a>],
+    ) -> Result<(), ParseError> {
         let name = match g.name {
             Some(n) => self.instance_name(scope, n.text),
             None => format!("{}prim_{}", scope.prefix, g.generated_index),
@@ -594,7 +600,7 @@ impl<'a, 'o> Elaborator<'a, 'o> {
                 ))
             }
         };
-        let t = &g.terminals;
+        let t = terminals;
         match g.kind {
             Primitive::Bufif0 | Primitive::Bufif1 | Primitive::Notif0 | Primitive::Notif1 => {
                 if t.len() != 3 {
@@ -944,7 +950,7 @@ impl<'a, 'o> Elaborator<'a, 'o> {
 /// The plain names an item reads or drives (identifiers, possibly inverted, as whole
 /// terminals, connections or operands), for [`Netlist::prefetch_nets`]. Other names are
 /// found when the item is elaborated, just without the look-ahead.
-fn item_names<'a>(item: &Item<'a>, names: &mut Vec<&'a str>) {
+fn item_names<'a>(item: &Item<'a>, terminals: &[Ast<'a>], names: &mut Vec<&'a str>) {
     fn expression<'a>(e: &Ast<'a>, names: &mut Vec<&'a str>) {
         match e {
             Ast::Ident(name) | Ast::Inverted(name) => names.push(name.text),
@@ -958,7 +964,7 @@ fn item_names<'a>(item: &Item<'a>, names: &mut Vec<&'a str>) {
             expression(&a.lhs, names);
             expression(&a.rhs, names);
         }
-        Item::Gate(g) => g.terminals.iter().for_each(|e| expression(e, names)),
+        Item::Gate(g) => g.terminals_of(terminals).iter().for_each(|e| expression(e, names)),
         Item::Instance(i) => match &i.connections {
             Connections::Positional(c) => c.iter().flatten().for_each(|e| expression(e, names)),
             Connections::Named(c) => {
@@ -966,4 +972,16 @@ fn item_names<'a>(item: &Item<'a>, names: &mut Vec<&'a str>) {
             }
         },
     }
+}
+
+/// Reads the entries of `names` in the scope's table of ports, vectors and special nets in
+/// one tight loop, so that their cache misses overlap rather than come one per terminal when
+/// the items are elaborated (the table of a module with many ports does not stay in cache).
+/// Plain reads with no effect on the result.
+fn prefetch_special(scope: &Scope<'_>, names: &[&str]) {
+    if scope.special.is_empty() {
+        return;
+    }
+    let found = names.iter().filter(|name| scope.special.contains_key(*name)).count();
+    std::hint::black_box(found);
 }

@@ -78,6 +78,7 @@ fn module<'a>(
         decls: Vec::new(),
         params: Vec::new(),
         items: Vec::new(),
+        terminals: Vec::new(),
         behavioural: None,
         switch_level: None,
         always_flops: Vec::new(),
@@ -662,24 +663,56 @@ fn gate_instantiation<'a>(
         if at(&rest, Tok::LBracket) {
             return fatal(rest, "arrays of instances are not supported").map(|(i, ())| i);
         }
-        let (rest, terminals) = cut(delimited(
+        let first_terminal = m.terminals.len();
+        let (rest, ()) = cut(delimited(
             tok(Tok::LParen),
-            separated_list1(tok(Tok::Comma), expression),
+            |i| terminal_list(i, &mut m.terminals),
             |i: Input<'a>| match i.peek().kind {
                 Tok::RParen => Ok((i.skip(1), ())),
                 _ => Err(nom::Err::Error(expected_any(i, &["`,`", "`)`"]))),
             },
         ))(rest)?;
+        let (Ok(start), Ok(end)) =
+            (u32::try_from(first_terminal), u32::try_from(m.terminals.len()))
+        else {
+            return fatal(rest, "too many gate terminals in one module").map(|(i, ())| i);
+        };
         m.items.push(Item::Gate(GateInstance {
             kind,
             name,
             generated_index: 0,
             pos: inst_pos,
-            terminals,
+            terminals: start..end,
         }));
         match list_step(rest)? {
             ListStep::Next(next) => i = next,
             ListStep::End(after) => return Ok(after),
+        }
+    }
+}
+
+/// `expr, expr, ...` appended to `out`: nom's `separated_list1(tok(Tok::Comma), expression)`
+/// (same results and errors, step for step) without a vector per gate.
+fn terminal_list<'a>(
+    mut i: Input<'a>,
+    out: &mut Vec<Expr<'a>>,
+) -> Result<(Input<'a>, ()), nom::Err<SyntaxError>> {
+    let (rest, first) = expression(i)?;
+    out.push(first);
+    i = rest;
+    loop {
+        let after_comma = match tok(Tok::Comma)(i) {
+            Err(nom::Err::Error(_)) => return Ok((i, ())),
+            Err(e) => return Err(e),
+            Ok((after_comma, _)) => after_comma,
+        };
+        match expression(after_comma) {
+            Err(nom::Err::Error(_)) => return Ok((i, ())),
+            Err(e) => return Err(e),
+            Ok((rest, e)) => {
+                out.push(e);
+                i = rest;
+            }
         }
     }
 }

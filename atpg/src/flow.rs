@@ -337,7 +337,8 @@ pub fn run_with(
         },
         labels: vec![FaultLabel::default(); faults.len()],
         ranking: None,
-        deadline: options.time_limit.map(|limit| started + limit),
+        // A limit beyond what the clock can count is no limit.
+        deadline: options.time_limit.and_then(|limit| started.checked_add(limit)),
         abort_reasons: vec![None; faults.len()],
         set_aside: None,
     };

@@ -3,12 +3,12 @@
 //! Each shard writes its patterns in the text format (`--text`) and a JSON report (`--report`)
 //! that adds to the report of `atpg run`: `shard` (`index`, `count`), `design_hash` (a
 //! fingerprint of the compiled netlist and its collapsed fault list), `collapsed_faults` (the
-//! size of the whole collapsed list), and, by fault name, `untestable_faults` (as `atpg run`'s
-//! own report lists `aborted_faults`). `atpg merge DESIGN SHARD_REPORT.json...` checks that the reports are of
-//! this design (name, collapsed list size and hash) and cover shards `0..N-1` exactly once, reads
-//! each shard's patterns (the report's `text_file`, as given to `atpg run`, relative to the
-//! working directory, or else the file of that name next to the report), then runs
-//! `atpg::shard::merge`: the pooled patterns graded against the whole list, the untestable
+//! size of the whole collapsed list), and, by fault name, `untestable_faults` (as every report
+//! of `atpg run` lists `aborted_faults`). `atpg merge DESIGN SHARD_REPORT.json...` checks that
+//! the reports are of this design (name, collapsed list size and hash) and cover shards `0..N-1`
+//! exactly once, reads each shard's patterns (the report's `text_file`, as given to `atpg run`,
+//! relative to the working directory, or else the file of that name next to the report), then
+//! runs `atpg::shard::merge`: the pooled patterns graded against the whole list, the untestable
 //! faults unioned, any fault left open targeted again, compaction (reverse order and set cover),
 //! self-check. It writes STIL, text and the JSON report as `atpg run` does.
 

@@ -239,12 +239,9 @@ fn generate(args: &RunArgs) -> Result<()> {
         ranker: args.ranker.resolve(args.ranker_model.as_deref())?,
         time_limit: args
             .time_limit
-            .map(|seconds| {
-                anyhow::ensure!(
-                    seconds.is_finite() && seconds > 0.0,
-                    "--time-limit must be a number of seconds, more than 0"
-                );
-                Ok(Duration::from_secs_f64(seconds))
+            .map(|seconds| match Duration::try_from_secs_f64(seconds) {
+                Ok(limit) if !limit.is_zero() => Ok(limit),
+                _ => Err(anyhow::anyhow!("--time-limit must be a number of seconds, more than 0")),
             })
             .transpose()?,
         ..FlowOptions::default()

@@ -224,17 +224,16 @@ fn merge_shards(args: &MergeArgs) -> Result<()> {
         aborted: Vec::new(),
     };
     for (path, report) in &reports {
-        let aborted = report.aborted_faults.iter().map(|a| &a.fault);
-        for (names, into) in [
-            (report.untestable_faults.iter().collect::<Vec<_>>(), &mut shards.untestable),
-            (aborted.collect(), &mut shards.aborted),
-        ] {
-            for name in names {
-                let f = *by_name.get(name).with_context(|| {
-                    format!("{}: fault `{name}` is not in the collapsed fault list", path.display())
-                })?;
-                into.push(f);
-            }
+        let find = |name: &String| {
+            by_name.get(name).copied().with_context(|| {
+                format!("{}: fault `{name}` is not in the collapsed fault list", path.display())
+            })
+        };
+        for name in &report.untestable_faults {
+            shards.untestable.push(find(name)?);
+        }
+        for aborted in &report.aborted_faults {
+            shards.aborted.push(find(&aborted.fault)?);
         }
         let text_file = report.text_file.as_deref().with_context(|| {
             format!("{}: the shard wrote no pattern file (run it with --text)", path.display())

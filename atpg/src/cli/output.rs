@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use atpg::flow::{AbortReason, FaultStatus, FlowResult};
+use atpg::flow::{AbortReason, FlowResult};
 
 /// Writes `contents` to `path` so that readers never see a half-written file: the data goes to a
 /// temporary file in the same directory, which is then renamed over the target.
@@ -52,17 +52,17 @@ pub fn aborted_faults(
         Some(shard) => shard.select(result.collapsed.faults()),
         None => result.collapsed.faults().to_vec(),
     };
-    let conflicts = |k: usize| result.labels.as_ref().map(|labels| labels[k].sat_conflicts);
+    // `abort_reasons` is `Some` exactly where the status is aborted.
     faults
         .iter()
-        .zip(&result.status)
         .zip(&result.abort_reasons)
         .enumerate()
-        .filter(|(_, ((_, &status), _))| status == FaultStatus::Aborted)
-        .map(|(k, ((&fault, _), &reason))| AbortedFault {
-            fault: result.universe.fault_name(circuit, fault),
-            reason: reason.unwrap_or(AbortReason::ConflictLimit),
-            conflicts: conflicts(k),
+        .filter_map(|(k, (&fault, &reason))| {
+            Some(AbortedFault {
+                fault: result.universe.fault_name(circuit, fault),
+                reason: reason?,
+                conflicts: result.labels.as_ref().map(|labels| labels[k].sat_conflicts),
+            })
         })
         .collect()
 }

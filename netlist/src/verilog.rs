@@ -1,9 +1,9 @@
 //! Structural Verilog reader (the IEEE 1364 subset gate-level netlists use), with the module
 //! hierarchy flattened into one [`Netlist`].
 //!
-//! Pipeline (private submodules): `lexer` (bytes to tokens; comments, attributes and compiler
-//! directives dropped) → `parser` and `expression` (nom parsers over the token slice, building
-//! the borrowed syntax tree of `ast`) → `elaborate` (top module, hierarchy, cells, nets).
+//! Pipeline (private submodules): `lexer` (bytes to tokens on demand; comments, attributes and
+//! compiler directives dropped) → `parser` and `expression` (nom parsers over positions in the
+//! lexed text, building the borrowed syntax tree of `ast`) → `elaborate` (top module, hierarchy, cells, nets).
 //!
 //! What is understood:
 //! - several modules per file (or per call, see [`parse_verilog_sources`]); the top module is
@@ -103,17 +103,23 @@ pub fn parse_verilog_sources(
 ) -> Result<Netlist, ParseError> {
     let mut lexed = Vec::with_capacity(sources.len());
     for &(file, text) in sources {
-        lexed.push(lexer::lex(text, file)?);
+        lexed.push(lexer::Source::new(text, file)?);
     }
     let mut parsed = Vec::with_capacity(sources.len());
     let mut warnings = Vec::new();
-    for (k, (&(file, text), lx)) in sources.iter().zip(&lexed).enumerate() {
-        let input = tokens::Input { toks: &lx.tokens, src: text, depth: 0 };
-        let source = parser::source_file(input, k).map_err(|e| e.into_parse_error(file, text))?;
+    for (k, (&(file, text), source)) in sources.iter().zip(&lexed).enumerate() {
+        let input = tokens::Input::new(source);
+        // A lexical error stops the parser where it is, so it is the error to report.
+        let parsed_file = parser::source_file(input, k)
+            .map_err(|e| source.take_error().unwrap_or_else(|| e.into_parse_error(file, text)))?;
         warnings.extend(
-            lx.warnings.iter().chain(&source.warnings).map(|(pos, m)| (k, *pos, m.clone())),
+            source
+                .take_notes()
+                .into_iter()
+                .chain(parsed_file.warnings.iter().cloned())
+                .map(|(pos, m)| (k, pos, m)),
         );
-        parsed.push(source);
+        parsed.push(parsed_file);
     }
     let file_names: Vec<&str> = sources.iter().map(|&(file, _)| file).collect();
     elaborate::elaborate(&file_names, &parsed, warnings, options)

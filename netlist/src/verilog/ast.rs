@@ -5,6 +5,9 @@
 //! `a & b & c ...` neither overflows the stack when walked nor when dropped. Allocations are
 //! kept few: they dominate parsing time on large netlists.
 
+use std::borrow::Cow;
+
+use super::lexer::{Kw, Token};
 use crate::error::SourcePos;
 
 /// An identifier and where it was written.
@@ -108,8 +111,8 @@ pub(super) enum Primitive {
     Bufif1,
     Notif0,
     Notif1,
-    /// A transistor-level primitive (`nmos`, `tran`, `pullup`, ...): `&'static str` is its name.
-    Switch(&'static str),
+    /// A transistor-level primitive (`nmos`, `tran`, `pullup`, ...): the keyword.
+    Switch(Kw),
 }
 
 /// A gate primitive instance: `and g1 (y, a, b);`.
@@ -128,10 +131,78 @@ pub(super) struct GateInstance<'a> {
     pub terminals: std::ops::Range<u32>,
 }
 
-impl<'a> GateInstance<'a> {
-    /// The terminals in order (outputs first), from the module's shared terminal vector.
-    pub(super) fn terminals_of<'m>(&self, terminals: &'m [Expr<'a>]) -> &'m [Expr<'a>] {
-        terminals.get(self.terminals.start as usize..self.terminals.end as usize).unwrap_or(&[])
+impl GateInstance<'_> {
+    /// The terminals in order (outputs first).
+    pub(super) fn terminals_of<'m, 'a>(&self, module: &'m Module<'a>) -> Terminals<'m, 'a> {
+        let all = &module.terminals;
+        let range = self.terminals.start as usize..self.terminals.end as usize;
+        Terminals { module, terminals: all.get(range).unwrap_or(&[]) }
+    }
+}
+
+/// A gate terminal. Nearly all are plain names, so those are kept in 16 bytes (the name's span
+/// in the text and its position) rather than as an [`Expr`]; anything else is an index into
+/// [`Module::terminal_exprs`]. On a million-gate netlist this saves a hundred megabytes, which
+/// the reader would otherwise spend most of its time asking the system for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Terminal {
+    /// Byte offset of the name, or the index of the expression.
+    start: u32,
+    /// Length of the name in bytes, or [`Terminal::EXPR`].
+    len: u32,
+    line: u32,
+    column: u32,
+}
+
+impl Terminal {
+    /// The `len` of a terminal that is an expression.
+    const EXPR: u32 = u32::MAX;
+
+    /// A terminal that is the identifier token `tok`.
+    pub(super) fn name(tok: &Token) -> Self {
+        Terminal { start: tok.start, len: tok.end - tok.start, line: tok.line, column: tok.column }
+    }
+
+    /// A terminal that is expression `index` of [`Module::terminal_exprs`].
+    pub(super) fn expr(index: u32) -> Self {
+        Terminal { start: index, len: Terminal::EXPR, line: 0, column: 0 }
+    }
+}
+
+/// The terminals of one gate instance (see [`GateInstance::terminals_of`]).
+#[derive(Clone, Copy)]
+pub(super) struct Terminals<'m, 'a> {
+    module: &'m Module<'a>,
+    terminals: &'m [Terminal],
+}
+
+impl<'m, 'a> Terminals<'m, 'a> {
+    /// Number of terminals.
+    pub(super) fn len(&self) -> usize {
+        self.terminals.len()
+    }
+
+    /// Terminal `k` (`k < len()`) as an expression: a plain name costs no allocation.
+    pub(super) fn get(&self, k: usize) -> Cow<'m, Expr<'a>> {
+        let t = self.terminals[k];
+        if t.len == Terminal::EXPR {
+            return Cow::Borrowed(&self.module.terminal_exprs[t.start as usize]);
+        }
+        Cow::Owned(Expr::Ident(self.name(t)))
+    }
+
+    /// The name of terminal `k`, if it is a plain name.
+    pub(super) fn plain_name(&self, k: usize) -> Option<Name<'a>> {
+        let t = self.terminals[k];
+        (t.len != Terminal::EXPR).then(|| self.name(t))
+    }
+
+    fn name(&self, t: Terminal) -> Name<'a> {
+        let range = t.start as usize..(t.start + t.len) as usize;
+        Name {
+            text: self.module.text.get(range).unwrap_or(""),
+            pos: SourcePos { line: t.line, column: t.column },
+        }
     }
 }
 
@@ -177,15 +248,16 @@ pub(super) struct Assign<'a> {
     pub pos: SourcePos,
 }
 
-/// A module item that makes logic.
+/// A module item that makes logic. Assignments and instances are kept in their own vectors
+/// of the module, so that an item is the size of a gate primitive (48 bytes rather than 120).
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Item<'a> {
-    /// `assign`.
-    Assign(Assign<'a>),
+    /// `assign`: this index of [`Module::assigns`].
+    Assign(u32),
     /// A gate primitive.
     Gate(GateInstance<'a>),
-    /// A module or cell instance.
-    Instance(Instance<'a>),
+    /// A module or cell instance: this index of [`Module::instances`].
+    Instance(u32),
 }
 
 /// `always @(posedge CK) Q <= D;`, the one behavioural form the reader understands.
@@ -216,9 +288,17 @@ pub(super) struct Module<'a> {
     pub params: Vec<Param<'a>>,
     /// Logic-making items in source order.
     pub items: Vec<Item<'a>>,
+    /// The assignments [`Item::Assign`] refers to.
+    pub assigns: Vec<Assign<'a>>,
+    /// The instances [`Item::Instance`] refers to.
+    pub instances: Vec<Instance<'a>>,
     /// The terminals of all gate instances, in source order (see
     /// [`GateInstance::terminals`]).
-    pub terminals: Vec<Expr<'a>>,
+    pub terminals: Vec<Terminal>,
+    /// The terminals that are not plain names.
+    pub terminal_exprs: Vec<Expr<'a>>,
+    /// The whole text of the file the module is in (terminals hold spans of it).
+    pub text: &'a str,
     /// The first behavioural construct (`always`, `initial`, `reg`, ...) and what it was.
     pub behavioural: Option<(SourcePos, &'static str)>,
     /// The first transistor-level construct (`nmos`, `trireg`, ...) and what it was.
@@ -230,6 +310,38 @@ pub(super) struct Module<'a> {
     /// The first behavioural construct that is not a plain flip-flop `always` block or a
     /// `reg` declaration (another `always`, `initial`, `function`, `integer`, ...).
     pub other_process: Option<(SourcePos, &'static str)>,
+}
+
+/// An item with its assignment or instance looked up (see [`Module::items`]).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum ItemRef<'m, 'a> {
+    /// `assign`.
+    Assign(&'m Assign<'a>),
+    /// A gate primitive.
+    Gate(&'m GateInstance<'a>),
+    /// A module or cell instance.
+    Instance(&'m Instance<'a>),
+}
+
+impl<'a> Module<'a> {
+    /// `item` (one of [`Module::items`]) with its assignment or instance looked up.
+    pub(super) fn item<'m>(&'m self, item: &'m Item<'a>) -> ItemRef<'m, 'a> {
+        match item {
+            Item::Assign(k) => ItemRef::Assign(&self.assigns[*k as usize]),
+            Item::Gate(g) => ItemRef::Gate(g),
+            Item::Instance(k) => ItemRef::Instance(&self.instances[*k as usize]),
+        }
+    }
+
+    /// The items in source order, looked up.
+    pub(super) fn items(&self) -> impl Iterator<Item = ItemRef<'_, 'a>> + '_ {
+        self.items.iter().map(|item| self.item(item))
+    }
+
+    /// The instances in source order.
+    pub(super) fn instances(&self) -> &[Instance<'a>] {
+        &self.instances
+    }
 }
 
 /// Unary operators.

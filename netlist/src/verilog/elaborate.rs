@@ -26,8 +26,8 @@ use self::flop_model::{FlopModel, FlopNets};
 use self::signals::{Scope, Signal, VectorNets};
 use self::values::{is_single_gate, normalize, Bit};
 use super::ast::{
-    Assign, Connections, DeclKind, Direction, Expr as Ast, GateInstance, Instance, Item, Module,
-    Name, NetKind, Primitive, SourceFile,
+    Assign, Connections, DeclKind, Direction, Expr as Ast, GateInstance, Instance, ItemRef, Module,
+    Name, NetKind, Primitive, SourceFile, Terminals,
 };
 use super::VerilogOptions;
 use crate::error::{ParseError, SourcePos};
@@ -177,12 +177,10 @@ impl<'a, 'o> Elaborator<'a, 'o> {
         }
         let mut instantiated = vec![false; self.modules.len()];
         for m in &self.modules {
-            for item in &m.items {
-                if let Item::Instance(inst) = item {
-                    if let Some(&child) = self.by_name.get(inst.cell.text) {
-                        if child != self.by_name[m.name.text] {
-                            instantiated[child] = true;
-                        }
+            for inst in m.instances() {
+                if let Some(&child) = self.by_name.get(inst.cell.text) {
+                    if child != self.by_name[m.name.text] {
+                        instantiated[child] = true;
                     }
                 }
             }
@@ -244,15 +242,14 @@ impl<'a, 'o> Elaborator<'a, 'o> {
         // make more, which still fits, just without the head start.
         let ports = m.decls.iter().filter(|d| matches!(d.kind, DeclKind::Port(_))).count();
         let pins: usize = m
-            .items
-            .iter()
+            .items()
             .map(|item| match item {
-                Item::Gate(g) => g.terminals.len(),
-                Item::Instance(i) => match &i.connections {
+                ItemRef::Gate(g) => g.terminals.len(),
+                ItemRef::Instance(i) => match &i.connections {
                     Connections::Positional(c) => c.iter().flatten().count(),
                     Connections::Named(c) => c.iter().filter(|(_, e)| e.is_some()).count(),
                 },
-                Item::Assign(_) => 2,
+                ItemRef::Assign(_) => 2,
             })
             .sum();
         self.netlist.reserve(m.decls.len(), m.items.len() + ports);
@@ -428,15 +425,15 @@ impl<'a, 'o> Elaborator<'a, 'o> {
             if k % LOOK_AHEAD == 0 && scope.prefix.is_empty() {
                 names.clear();
                 for item in m.items[k..].iter().take(LOOK_AHEAD) {
-                    item_names(item, &m.terminals, &mut names);
+                    item_names(m.item(item), m, &mut names);
                 }
                 self.netlist.prefetch_nets(&names);
                 prefetch_special(scope, &names);
             }
-            match item {
-                Item::Assign(a) => self.assign(scope, a)?,
-                Item::Gate(g) => self.gate(scope, g, g.terminals_of(&m.terminals))?,
-                Item::Instance(inst) => self.instance(scope, inst)?,
+            match m.item(item) {
+                ItemRef::Assign(a) => self.assign(scope, a)?,
+                ItemRef::Gate(g) => self.gate(scope, g, g.terminals_of(m))?,
+                ItemRef::Instance(inst) => self.instance(scope, inst)?,
             }
         }
         Ok(())
@@ -574,7 +571,7 @@ impl<'a, 'o> Elaborator<'a, 'o> {
         &mut self,
         scope: &mut Scope<'a>,
         g: &GateInstance<'a>,
-        terminals: &[Ast<'a>],
+        t: Terminals<'_, 'a>,
     ) -> Result<(), ParseError> {
         let name = match g.name {
             Some(n) => self.instance_name(scope, n.text),
@@ -589,7 +586,8 @@ impl<'a, 'o> Elaborator<'a, 'o> {
             Primitive::Xnor => GateKind::Xnor,
             Primitive::Buf | Primitive::Bufif0 | Primitive::Bufif1 => GateKind::Buf,
             Primitive::Not | Primitive::Notif0 | Primitive::Notif1 => GateKind::Not,
-            Primitive::Switch(what) => {
+            Primitive::Switch(kw) => {
+                let what = kw.text();
                 return Err(self.error(
                     scope.file,
                     g.pos,
@@ -597,10 +595,9 @@ impl<'a, 'o> Elaborator<'a, 'o> {
                         "transistor-level primitive `{what}` is not supported {}",
                         "outside a flip-flop model"
                     ),
-                ))
+                ));
             }
         };
-        let t = terminals;
         match g.kind {
             Primitive::Bufif0 | Primitive::Bufif1 | Primitive::Notif0 | Primitive::Notif1 => {
                 if t.len() != 3 {
@@ -614,10 +611,10 @@ impl<'a, 'o> Elaborator<'a, 'o> {
                     ));
                 }
                 self.note_three_state(g.pos);
-                let out = self.lvalue_scalar(scope, &t[0], "a gate output")?;
-                let input = self.input_net(scope, &t[1], "a gate input", &name)?;
+                let out = self.lvalue_scalar(scope, &t.get(0), "a gate output")?;
+                let input = self.input_net(scope, &t.get(1), "a gate input", &name)?;
                 // The control input is still read, so undeclared names in it are caught.
-                self.input_net(scope, &t[2], "a gate input", &name)?;
+                self.input_net(scope, &t.get(2), "a gate input", &name)?;
                 let cell = self.netlist.add_gate(name, kind, &[input], out);
                 self.netlist.set_cell_pos(cell, g.pos);
             }
@@ -629,12 +626,12 @@ impl<'a, 'o> Elaborator<'a, 'o> {
                         "a `buf` or `not` needs at least one output and an input",
                     ));
                 }
-                let (outputs, input) = t.split_at(t.len() - 1);
-                let input = self.input_net(scope, &input[0], "a gate input", &name)?;
-                for (k, o) in outputs.iter().enumerate() {
-                    let out = self.lvalue_scalar(scope, o, "a gate output")?;
+                let outputs = t.len() - 1;
+                let input = self.input_net(scope, &t.get(outputs), "a gate input", &name)?;
+                for k in 0..outputs {
+                    let out = self.lvalue_scalar(scope, &t.get(k), "a gate output")?;
                     let cell_name =
-                        if outputs.len() == 1 { name.clone() } else { format!("{name}[{k}]") };
+                        if outputs == 1 { name.clone() } else { format!("{name}[{k}]") };
                     let cell = self.netlist.add_gate(cell_name, kind, &[input], out);
                     self.netlist.set_cell_pos(cell, g.pos);
                 }
@@ -647,10 +644,10 @@ impl<'a, 'o> Elaborator<'a, 'o> {
                         "a gate needs an output and at least one input",
                     ));
                 }
-                let out = self.lvalue_scalar(scope, &t[0], "a gate output")?;
+                let out = self.lvalue_scalar(scope, &t.get(0), "a gate output")?;
                 let mut inputs = Vec::with_capacity(t.len() - 1);
-                for e in &t[1..] {
-                    inputs.push(self.input_net(scope, e, "a gate input", &name)?);
+                for k in 1..t.len() {
+                    inputs.push(self.input_net(scope, &t.get(k), "a gate input", &name)?);
                 }
                 let cell = self.netlist.add_gate(name, kind, &inputs, out);
                 self.netlist.set_cell_pos(cell, g.pos);
@@ -950,7 +947,7 @@ impl<'a, 'o> Elaborator<'a, 'o> {
 /// The plain names an item reads or drives (identifiers, possibly inverted, as whole
 /// terminals, connections or operands), for [`Netlist::prefetch_nets`]. Other names are
 /// found when the item is elaborated, just without the look-ahead.
-fn item_names<'a>(item: &Item<'a>, terminals: &[Ast<'a>], names: &mut Vec<&'a str>) {
+fn item_names<'a>(item: ItemRef<'_, 'a>, m: &Module<'a>, names: &mut Vec<&'a str>) {
     fn expression<'a>(e: &Ast<'a>, names: &mut Vec<&'a str>) {
         match e {
             Ast::Ident(name) | Ast::Inverted(name) => names.push(name.text),
@@ -960,12 +957,20 @@ fn item_names<'a>(item: &Item<'a>, terminals: &[Ast<'a>], names: &mut Vec<&'a st
         }
     }
     match item {
-        Item::Assign(a) => {
+        ItemRef::Assign(a) => {
             expression(&a.lhs, names);
             expression(&a.rhs, names);
         }
-        Item::Gate(g) => g.terminals_of(terminals).iter().for_each(|e| expression(e, names)),
-        Item::Instance(i) => match &i.connections {
+        ItemRef::Gate(g) => {
+            let terminals = g.terminals_of(m);
+            for k in 0..terminals.len() {
+                match terminals.plain_name(k) {
+                    Some(name) => names.push(name.text),
+                    None => expression(&terminals.get(k), names),
+                }
+            }
+        }
+        ItemRef::Instance(i) => match &i.connections {
             Connections::Positional(c) => c.iter().flatten().for_each(|e| expression(e, names)),
             Connections::Named(c) => {
                 c.iter().filter_map(|(_, e)| e.as_ref()).for_each(|e| expression(e, names))

@@ -19,13 +19,14 @@ use super::tokens::{at, fail, fatal, identifier, tok, Input, PResult, SyntaxErro
 pub(super) fn expression(i: Input<'_>) -> PResult<'_, Expr<'_>> {
     // Fast path for the commonest expression in a netlist, a lone name before a separator.
     let t = i.peek();
-    if matches!(t.kind, Tok::Ident | Tok::Escaped)
-        && matches!(
-            i.peek_kind(1),
+    if matches!(t.kind, Tok::Ident | Tok::Escaped) {
+        let next = i.skip(1);
+        if matches!(
+            next.peek().kind,
             Tok::Comma | Tok::RParen | Tok::Semi | Tok::RBrace | Tok::Colon | Tok::RBracket
-        )
-    {
-        return Ok((i.skip(1), Expr::Ident(Name { text: i.text(&t), pos: t.pos() })));
+        ) {
+            return Ok((next, Expr::Ident(Name { text: i.text(&t), pos: t.pos() })));
+        }
     }
     let (i, cond) = binary(i, 0)?;
     if !at(&i, Tok::Question) {
@@ -152,13 +153,14 @@ pub(super) fn primary(i: Input<'_>) -> PResult<'_, Expr<'_>> {
 /// A literal: `12`, `'b1`, `4'hF`, `4 'hF`.
 fn literal(i: Input<'_>) -> PResult<'_, Expr<'_>> {
     let t = i.peek();
-    let (rest, decoded) = match (t.kind, i.peek_kind(1)) {
+    let next = i.skip(1);
+    let (rest, decoded) = match (t.kind, next.peek().kind) {
         (Tok::Number, Tok::Based) => {
-            let based = i.toks[1];
-            (i.skip(2), number::decode_based(Some(i.text(&t)), i.text(&based)))
+            let based = next.peek();
+            (next.skip(1), number::decode_based(Some(i.text(&t)), i.text(&based)))
         }
-        (Tok::Number, _) => (i.skip(1), number::decode_decimal(i.text(&t))),
-        _ => (i.skip(1), number::decode_based(None, i.text(&t))),
+        (Tok::Number, _) => (next, number::decode_decimal(i.text(&t))),
+        _ => (next, number::decode_based(None, i.text(&t))),
     };
     match decoded {
         Ok(lit) => Ok((rest, Expr::Literal(lit, t.pos()))),

@@ -1,17 +1,21 @@
-//! The lexer: Verilog text to a flat token array.
+//! The lexer: Verilog text to tokens, one at a time, as the parser asks for them.
 //!
 //! A hand-written byte loop rather than nom: it runs once over every byte of multi-megabyte
 //! netlists, and doing comments, attributes and compiler directives here keeps the nom grammar
 //! free of white-space handling. Tokens borrow nothing: they hold byte offsets into the text and
-//! the line and column of their first character, tracked incrementally so a position costs
-//! nothing extra (computing one from an offset later would be O(file size) per lookup).
+//! the line and column of their first character, tracked incrementally in the [`Cursor`] so a
+//! position costs nothing extra (computing one from an offset later would be O(file size) per
+//! lookup).
 //!
 //! Skipped here: white space, `//` and `/* */` comments, `(* attribute *)` instances and compiler
 //! directives (`` `timescale `` and friends). Conditional compilation (`` `ifdef ``) is not
 //! evaluated; both branches are read and a warning says so. Macro uses are an error.
 //!
-//! The token array always ends with one [`Tok::Eof`] token, which parsers never consume, so a
-//! parser can always look at the "current" token.
+//! The end of the text is an [`Tok::Eof`] token, which parsers never consume, so a parser can
+//! always look at the "current" token; a lexical error is a [`Tok::Error`] token, which none
+//! accepts.
+
+use std::cell::{Cell, RefCell};
 
 use crate::error::{ParseError, SourcePos};
 
@@ -285,6 +289,9 @@ pub(super) enum Tok {
     PlusColon,
     MinusColon,
     Arrow,
+    /// Where the text cannot be lexed; the error is kept by the [`Source`]. No parser accepts
+    /// it and the cursor never moves past it.
+    Error,
     Eof,
 }
 
@@ -344,8 +351,16 @@ impl Tok {
             Tok::PlusColon => "`+:`",
             Tok::MinusColon => "`-:`",
             Tok::Arrow => "`->`",
+            Tok::Error => "invalid text",
             Tok::Eof => "end of file",
         }
+    }
+}
+
+impl Kw {
+    /// The keyword as written.
+    pub(super) fn text(self) -> &'static str {
+        kw_spelling(self).trim_matches('`')
     }
 }
 
@@ -475,56 +490,120 @@ impl Token {
     }
 }
 
-/// The output of [`lex`]: tokens (ending with [`Tok::Eof`]) and warnings about skipped text.
-pub(super) struct Lexed {
-    /// The tokens.
-    pub tokens: Vec<Token>,
-    /// Non-fatal notes (conditional compilation not evaluated, `include not followed).
-    pub warnings: Vec<(SourcePos, String)>,
+/// Where lexing resumes: a byte offset and the line and column of that byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Cursor {
+    offset: u32,
+    line: u32,
+    column: u32,
 }
 
-/// Splits `src` into tokens.
-pub(super) fn lex(src: &str, file: &str) -> Result<Lexed, ParseError> {
-    if u32::try_from(src.len()).is_err() {
-        return Err(ParseError::at(
-            file,
-            SourcePos { line: 1, column: 1 },
-            "file too large (over 4 GiB)",
-        ));
-    }
-    let mut lexer = Lexer {
-        src,
-        bytes: src.as_bytes(),
-        file,
-        offset: 0,
-        line: 1,
-        column: 1,
-        // Netlists have about one token per 3 to 6 bytes; reserving generously avoids copying
-        // the array when it grows (pages that are never touched cost nothing).
-        tokens: Vec::with_capacity((src.len() / 3).min(1 << 24) + 16),
-        warnings: Vec::new(),
-    };
-    lexer.run()?;
-    let eof = Token {
-        kind: Tok::Eof,
-        start: src.len() as u32,
-        end: src.len() as u32,
-        line: lexer.line,
-        column: lexer.column,
-    };
-    lexer.tokens.push(eof);
-    Ok(Lexed { tokens: lexer.tokens, warnings: lexer.warnings })
-}
-
-struct Lexer<'a> {
-    src: &'a str,
-    bytes: &'a [u8],
+/// One source text, lexed on demand: the parser asks for the token after a [`Cursor`] and
+/// gets it with the cursor after it, so no token array is ever built (on a million-gate
+/// netlist that array was a quarter of a gigabyte, and writing it cost more than lexing).
+///
+/// Every parser position over the text shares this: what lexing noticed on the way (skipped
+/// directives) and the lexical error it stopped at, if any. Lexing is deterministic, so a
+/// position the parser backtracks to lexes to the same tokens again.
+pub(super) struct Source<'a> {
+    /// The text.
+    pub text: &'a str,
     file: &'a str,
+    /// Non-fatal notes (conditional compilation not evaluated, `include not followed), in
+    /// text order.
+    notes: RefCell<Vec<(SourcePos, String)>>,
+    /// Offset just past the last directive noted: lexing it again after backtracking notes
+    /// nothing.
+    noted_to: Cell<u32>,
+    /// The first lexical error, once lexing has reached it. The cursor never moves past it
+    /// (see [`Tok::Error`]), so there is at most one.
+    error: RefCell<Option<ParseError>>,
+}
+
+impl<'a> Source<'a> {
+    /// A source for `text`; `file` names it in errors.
+    pub(super) fn new(text: &'a str, file: &'a str) -> Result<Self, ParseError> {
+        if u32::try_from(text.len()).is_err() {
+            return Err(ParseError::at(
+                file,
+                SourcePos { line: 1, column: 1 },
+                "file too large (over 4 GiB)",
+            ));
+        }
+        Ok(Source {
+            text,
+            file,
+            notes: RefCell::new(Vec::new()),
+            noted_to: Cell::new(0),
+            error: RefCell::new(None),
+        })
+    }
+
+    /// The cursor at the start of the text.
+    pub(super) fn start(&self) -> Cursor {
+        Cursor { offset: 0, line: 1, column: 1 }
+    }
+
+    /// The token at or after `at` (white space, comments, attributes and directives skipped)
+    /// and the cursor just after it. At the end of the text this is [`Tok::Eof`]; at a lexical
+    /// error, a [`Tok::Error`] token at the error and the error is kept (see
+    /// [`Source::take_error`]). Neither moves the cursor.
+    pub(super) fn next_token(&self, at: Cursor) -> (Token, Cursor) {
+        let mut lexer = Lexer {
+            source: self,
+            bytes: self.text.as_bytes(),
+            offset: at.offset as usize,
+            line: at.line,
+            column: at.column,
+        };
+        match lexer.token() {
+            Ok(token) => {
+                let after =
+                    Cursor { offset: lexer.offset as u32, line: lexer.line, column: lexer.column };
+                (token, after)
+            }
+            Err(Failed) => {
+                let token = Token {
+                    kind: Tok::Error,
+                    start: lexer.offset as u32,
+                    end: lexer.offset as u32,
+                    line: lexer.line,
+                    column: lexer.column,
+                };
+                (token, at)
+            }
+        }
+    }
+
+    /// The lexical error lexing reached, if any.
+    pub(super) fn take_error(&self) -> Option<ParseError> {
+        self.error.borrow_mut().take()
+    }
+
+    /// The notes about skipped text, in text order.
+    pub(super) fn take_notes(&self) -> Vec<(SourcePos, String)> {
+        self.notes.take()
+    }
+
+    /// Notes the directive at `offset`, unless it was noted before.
+    fn note(&self, offset: usize, pos: SourcePos, message: String) {
+        if offset as u32 >= self.noted_to.get() {
+            self.notes.borrow_mut().push((pos, message));
+            self.noted_to.set(offset as u32 + 1);
+        }
+    }
+}
+
+/// A lexical error, kept in the [`Source`] (a token result stays small: it is returned once per
+/// token).
+struct Failed;
+
+struct Lexer<'s, 'a> {
+    source: &'s Source<'a>,
+    bytes: &'a [u8],
     offset: usize,
     line: u32,
     column: u32,
-    tokens: Vec<Token>,
-    warnings: Vec<(SourcePos, String)>,
 }
 
 fn is_ident_start(b: u8) -> bool {
@@ -539,13 +618,21 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
 }
 
-impl<'a> Lexer<'a> {
+impl<'a> Lexer<'_, 'a> {
+    fn src(&self) -> &'a str {
+        self.source.text
+    }
+
     fn pos(&self) -> SourcePos {
         SourcePos { line: self.line, column: self.column }
     }
 
-    fn error(&self, message: impl Into<String>) -> ParseError {
-        ParseError::at(self.file, self.pos(), message)
+    /// Keeps the error `message` at the current position in the source.
+    #[cold]
+    fn error(&self, message: impl Into<String>) -> Failed {
+        let error = ParseError::at(self.source.file, self.pos(), message);
+        self.source.error.borrow_mut().get_or_insert(error);
+        Failed
     }
 
     fn peek(&self, ahead: usize) -> u8 {
@@ -573,14 +660,9 @@ impl<'a> Lexer<'a> {
         self.column += n as u32;
     }
 
-    fn push(&mut self, kind: Tok, start: usize, end: usize, pos: SourcePos) {
-        self.tokens.push(Token {
-            kind,
-            start: start as u32,
-            end: end as u32,
-            line: pos.line,
-            column: pos.column,
-        });
+    /// The token `kind` spanning `start..end`, which starts at `pos`.
+    fn token_at(kind: Tok, start: usize, end: usize, pos: SourcePos) -> Token {
+        Token { kind, start: start as u32, end: end as u32, line: pos.line, column: pos.column }
     }
 
     /// Index of the first byte at or after `from` for which `stop` holds (or the end).
@@ -591,7 +673,8 @@ impl<'a> Lexer<'a> {
             .map_or(self.bytes.len(), |p| from + p)
     }
 
-    fn run(&mut self) -> Result<(), ParseError> {
+    /// Skips what carries no tokens, then reads one token and moves past it.
+    fn token(&mut self) -> Result<Token, Failed> {
         while self.offset < self.bytes.len() {
             let b = self.bytes[self.offset];
             let start = self.offset;
@@ -610,13 +693,13 @@ impl<'a> Lexer<'a> {
                     let end = self.scan(start, |b| b == b'\n');
                     self.advance_to(end);
                 }
-                b'/' if self.peek(1) == b'*' => match self.src[start + 2..].find("*/") {
+                b'/' if self.peek(1) == b'*' => match self.src()[start + 2..].find("*/") {
                     Some(p) => self.advance_to(start + 2 + p + 2),
                     None => return Err(self.error("unterminated `/*` comment")),
                 },
                 b'(' if self.peek(1) == b'*' && self.peek(2) != b')' => {
                     // An attribute instance `(* ... *)`: attributes carry no logic.
-                    match self.src[start + 2..].find("*)") {
+                    match self.src()[start + 2..].find("*)") {
                         Some(p) => self.advance_to(start + 2 + p + 2),
                         None => return Err(self.error("unterminated `(*` attribute")),
                     }
@@ -629,13 +712,13 @@ impl<'a> Lexer<'a> {
                             self.error("empty escaped identifier: `\\` must be followed by a name")
                         );
                     }
-                    self.push(Tok::Escaped, start + 1, end, pos);
                     self.advance_to(end);
+                    return Ok(Self::token_at(Tok::Escaped, start + 1, end, pos));
                 }
                 b'$' => {
                     let end = self.scan(start + 1, |b| !is_ident_char(b));
-                    self.push(Tok::System, start, end, pos);
                     self.bump(end - start);
+                    return Ok(Self::token_at(Tok::System, start, end, pos));
                 }
                 b'"' => {
                     let mut i = start + 1;
@@ -647,29 +730,30 @@ impl<'a> Lexer<'a> {
                             Some(_) => i += 1,
                         }
                     }
-                    self.push(Tok::Str, start, i + 1, pos);
                     self.advance_to(i + 1);
+                    return Ok(Self::token_at(Tok::Str, start, i + 1, pos));
                 }
-                b'\'' => self.based_number(start, pos)?,
-                b'0'..=b'9' => self.number(start, pos),
+                b'\'' => return self.based_number(start, pos),
+                b'0'..=b'9' => return Ok(self.number(start, pos)),
                 _ if is_ident_start(b) => {
                     let end = self.scan(start + 1, |b| !is_ident_char(b));
-                    let word = &self.src[start..end];
+                    let word = &self.src()[start..end];
                     let kind = Kw::from_word(word).map_or(Tok::Ident, Tok::Kw);
-                    self.push(kind, start, end, pos);
                     self.bump(end - start);
+                    return Ok(Self::token_at(kind, start, end, pos));
                 }
                 _ => {
                     let (kind, len) = self.operator()?;
-                    self.push(kind, start, start + len, pos);
                     self.bump(len);
+                    return Ok(Self::token_at(kind, start, start + len, pos));
                 }
             }
         }
-        Ok(())
+        let end = self.bytes.len();
+        Ok(Self::token_at(Tok::Eof, end, end, self.pos()))
     }
 
-    fn operator(&self) -> Result<(Tok, usize), ParseError> {
+    fn operator(&self) -> Result<(Tok, usize), Failed> {
         let (b0, b1, b2) = (self.peek(0), self.peek(1), self.peek(2));
         Ok(match (b0, b1, b2) {
             (b'=', b'=', b'=') => (Tok::EqEqEq, 3),
@@ -718,14 +802,14 @@ impl<'a> Lexer<'a> {
             (b'<', ..) => (Tok::Lt, 1),
             (b'>', ..) => (Tok::Gt, 1),
             _ => {
-                let c = self.src[self.offset..].chars().next().unwrap_or('\u{fffd}');
+                let c = self.src()[self.offset..].chars().next().unwrap_or('\u{fffd}');
                 return Err(self.error(format!("unexpected character {c:?}")));
             }
         })
     }
 
     /// Decimal digits, or a real number (`1.5`, `1e3`).
-    fn number(&mut self, start: usize, pos: SourcePos) {
+    fn number(&mut self, start: usize, pos: SourcePos) -> Token {
         let mut end = self.scan(start, |b| !(b.is_ascii_digit() || b == b'_'));
         let mut kind = Tok::Number;
         if self.bytes.get(end) == Some(&b'.')
@@ -744,12 +828,12 @@ impl<'a> Lexer<'a> {
                 kind = Tok::Real;
             }
         }
-        self.push(kind, start, end, pos);
         self.bump(end - start);
+        Self::token_at(kind, start, end, pos)
     }
 
     /// `'[s]<base> digits`; white space is allowed between the base and the digits.
-    fn based_number(&mut self, start: usize, pos: SourcePos) -> Result<(), ParseError> {
+    fn based_number(&mut self, start: usize, pos: SourcePos) -> Result<Token, Failed> {
         let mut i = start + 1;
         if matches!(self.bytes.get(i), Some(b's' | b'S')) {
             i += 1;
@@ -766,17 +850,16 @@ impl<'a> Lexer<'a> {
         }
         // The span keeps any blanks between base and digits (`4'b 0101`); the number decoder
         // skips them.
-        self.push(Tok::Based, start, end, pos);
         self.advance_to(end);
-        Ok(())
+        Ok(Self::token_at(Tok::Based, start, end, pos))
     }
 
     /// A compiler directive: skipped, with a warning when skipping changes what is read.
-    fn directive(&mut self) -> Result<(), ParseError> {
+    fn directive(&mut self) -> Result<(), Failed> {
         let start = self.offset;
         let pos = self.pos();
         let name_end = self.scan(start + 1, |b| !is_ident_char(b));
-        let name = &self.src[start + 1..name_end];
+        let name = &self.src()[start + 1..name_end];
         let line_end = self.scan(start, |b| b == b'\n');
         let conditional =
             || format!("`{name}: conditional compilation is not evaluated; every branch is read");
@@ -800,13 +883,13 @@ impl<'a> Lexer<'a> {
             | "delay_mode_unit"
             | "delay_mode_zero" => self.bump(name_end - start),
             "else" | "endif" => {
-                self.warnings.push((pos, conditional()));
+                self.source.note(start, pos, conditional());
                 self.bump(name_end - start);
             }
             // One word argument.
             "ifdef" | "ifndef" | "elsif" | "undef" | "default_nettype" | "unconnected_drive" => {
                 if matches!(name, "ifdef" | "ifndef" | "elsif") {
-                    self.warnings.push((pos, conditional()));
+                    self.source.note(start, pos, conditional());
                 }
                 let arg_start = self.scan(name_end, |b| !matches!(b, b' ' | b'\t'));
                 let arg_end = self.scan(arg_start, |b| !is_ident_char(b));
@@ -821,7 +904,7 @@ impl<'a> Lexer<'a> {
             | "default_trireg_strength" => self.advance_to(line_end),
             "include" => {
                 let message = "`include is not followed; pass every file to the reader instead";
-                self.warnings.push((pos, message.into()));
+                self.source.note(start, pos, message.into());
                 self.advance_to(line_end);
             }
             "define" => {

@@ -21,7 +21,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::ast::{
     AlwaysFlop, Assign, Connections, Decl, DeclKind, Direction, Expr, GateInstance, Instance, Item,
-    Module, Name, NetKind, Param, ParamOverrides, Primitive, Range, SourceFile,
+    Module, Name, NetKind, Param, ParamOverrides, Primitive, Range, SourceFile, Terminal,
 };
 use super::expression::{expected_any, expression, primary};
 use super::lexer::{Kw, Tok};
@@ -78,7 +78,11 @@ fn module<'a>(
         decls: Vec::new(),
         params: Vec::new(),
         items: Vec::new(),
+        assigns: Vec::new(),
+        instances: Vec::new(),
         terminals: Vec::new(),
+        terminal_exprs: Vec::new(),
+        text: i.source_text(),
         behavioural: None,
         switch_level: None,
         always_flops: Vec::new(),
@@ -112,9 +116,11 @@ fn module<'a>(
 /// than a sort of compact (hash, index) pairs.
 fn finish_module<'a>(i: Input<'a>, m: &mut Module<'a>) -> Result<(), nom::Err<SyntaxError>> {
     use std::hash::BuildHasher;
+    // Taken out while the items are renamed, and put back.
+    let instances = std::mem::take(&mut m.instances);
     let name_of = |item: &Item<'a>| match item {
         Item::Gate(g) => g.name,
-        Item::Instance(inst) => Some(inst.name),
+        Item::Instance(k) => Some(instances[*k as usize].name),
         Item::Assign(_) => None,
     };
     let hasher = rustc_hash::FxBuildHasher;
@@ -188,6 +194,7 @@ fn finish_module<'a>(i: Input<'a>, m: &mut Module<'a>) -> Result<(), nom::Err<Sy
             }
         }
     }
+    m.instances = instances;
     Ok(())
 }
 
@@ -390,8 +397,8 @@ fn module_item<'a>(
                 return net_declaration(i.skip(1), kind, m);
             }
             if let Some(p) = primitive(k) {
-                if let Primitive::Switch(what) = p {
-                    m.switch_level.get_or_insert((t.pos(), what));
+                if let Primitive::Switch(kw) = p {
+                    m.switch_level.get_or_insert((t.pos(), kw.text()));
                 }
                 return gate_instantiation(i.skip(1), p, t.pos(), m);
             }
@@ -540,7 +547,7 @@ fn net_declaration<'a>(
         m.decls.push(Decl { name, kind: DeclKind::Net(kind), range: r.clone() });
         if at(&rest, Tok::Eq) {
             let (after, rhs) = cut(expression)(rest.skip(1))?;
-            m.items.push(Item::Assign(Assign { lhs: Expr::Ident(name), rhs, pos: name.pos }));
+            push_assign(m, Assign { lhs: Expr::Ident(name), rhs, pos: name.pos });
             rest = after;
         }
         match list_step(rest)? {
@@ -584,12 +591,18 @@ fn continuous_assign<'a>(
         let (rest, lhs) = cut(primary)(i)?;
         let (rest, _) = cut(tok(Tok::Eq))(rest)?;
         let (rest, rhs) = cut(expression)(rest)?;
-        m.items.push(Item::Assign(Assign { lhs, rhs, pos }));
+        push_assign(m, Assign { lhs, rhs, pos });
         match list_step(rest)? {
             ListStep::Next(next) => i = next,
             ListStep::End(after) => return Ok(after),
         }
     }
+}
+
+/// Adds an `assign` item.
+fn push_assign<'a>(m: &mut Module<'a>, assign: Assign<'a>) {
+    m.items.push(Item::Assign(m.assigns.len() as u32));
+    m.assigns.push(assign);
 }
 
 /// The primitive a gate keyword names.
@@ -607,20 +620,20 @@ fn primitive(k: Kw) -> Option<Primitive> {
         Kw::Bufif1 => Primitive::Bufif1,
         Kw::Notif0 => Primitive::Notif0,
         Kw::Notif1 => Primitive::Notif1,
-        Kw::Nmos => Primitive::Switch("nmos"),
-        Kw::Pmos => Primitive::Switch("pmos"),
-        Kw::Cmos => Primitive::Switch("cmos"),
-        Kw::Rnmos => Primitive::Switch("rnmos"),
-        Kw::Rpmos => Primitive::Switch("rpmos"),
-        Kw::Rcmos => Primitive::Switch("rcmos"),
-        Kw::Tran => Primitive::Switch("tran"),
-        Kw::Tranif0 => Primitive::Switch("tranif0"),
-        Kw::Tranif1 => Primitive::Switch("tranif1"),
-        Kw::Rtran => Primitive::Switch("rtran"),
-        Kw::Rtranif0 => Primitive::Switch("rtranif0"),
-        Kw::Rtranif1 => Primitive::Switch("rtranif1"),
-        Kw::Pullup => Primitive::Switch("pullup"),
-        Kw::Pulldown => Primitive::Switch("pulldown"),
+        Kw::Nmos => Primitive::Switch(k),
+        Kw::Pmos => Primitive::Switch(k),
+        Kw::Cmos => Primitive::Switch(k),
+        Kw::Rnmos => Primitive::Switch(k),
+        Kw::Rpmos => Primitive::Switch(k),
+        Kw::Rcmos => Primitive::Switch(k),
+        Kw::Tran => Primitive::Switch(k),
+        Kw::Tranif0 => Primitive::Switch(k),
+        Kw::Tranif1 => Primitive::Switch(k),
+        Kw::Rtran => Primitive::Switch(k),
+        Kw::Rtranif0 => Primitive::Switch(k),
+        Kw::Rtranif1 => Primitive::Switch(k),
+        Kw::Pullup => Primitive::Switch(k),
+        Kw::Pulldown => Primitive::Switch(k),
         _ => return None,
     })
 }
@@ -630,10 +643,11 @@ fn is_strength(i: &Input<'_>) -> bool {
     if !at(i, Tok::LParen) {
         return false;
     }
-    match i.toks.get(1) {
-        Some(t) if matches!(t.kind, Tok::Kw(Kw::Supply0 | Kw::Supply1)) => true,
-        Some(t) if t.kind == Tok::Ident => matches!(
-            i.text(t),
+    let t = i.skip(1).peek();
+    match t.kind {
+        Tok::Kw(Kw::Supply0 | Kw::Supply1) => true,
+        Tok::Ident => matches!(
+            i.text(&t),
             "strong0" | "strong1" | "pull0" | "pull1" | "weak0" | "weak1" | "highz0" | "highz1"
         ),
         _ => false,
@@ -666,7 +680,7 @@ fn gate_instantiation<'a>(
         let first_terminal = m.terminals.len();
         let (rest, ()) = cut(delimited(
             tok(Tok::LParen),
-            |i| terminal_list(i, &mut m.terminals),
+            |i| terminal_list(i, m),
             |i: Input<'a>| match i.peek().kind {
                 Tok::RParen => Ok((i.skip(1), ())),
                 _ => Err(nom::Err::Error(expected_any(i, &["`,`", "`)`"]))),
@@ -691,30 +705,43 @@ fn gate_instantiation<'a>(
     }
 }
 
-/// `expr, expr, ...` appended to `out`: nom's `separated_list1(tok(Tok::Comma), expression)`
-/// (same results and errors, step for step) without a vector per gate.
+/// `expr, expr, ...` appended to the module's terminals: nom's
+/// `separated_list1(tok(Tok::Comma), expression)` (same results and errors, step for step)
+/// without a vector per gate, keeping plain names compact (see [`Terminal`]).
 fn terminal_list<'a>(
     mut i: Input<'a>,
-    out: &mut Vec<Expr<'a>>,
+    m: &mut Module<'a>,
 ) -> Result<(Input<'a>, ()), nom::Err<SyntaxError>> {
-    let (rest, first) = expression(i)?;
-    out.push(first);
-    i = rest;
+    i = terminal(i, m)?;
     loop {
         let after_comma = match tok(Tok::Comma)(i) {
             Err(nom::Err::Error(_)) => return Ok((i, ())),
             Err(e) => return Err(e),
             Ok((after_comma, _)) => after_comma,
         };
-        match expression(after_comma) {
+        match terminal(after_comma, m) {
             Err(nom::Err::Error(_)) => return Ok((i, ())),
             Err(e) => return Err(e),
-            Ok((rest, e)) => {
-                out.push(e);
-                i = rest;
-            }
+            Ok(rest) => i = rest,
         }
     }
+}
+
+/// One gate terminal, appended to the module's terminals.
+fn terminal<'a>(i: Input<'a>, m: &mut Module<'a>) -> Result<Input<'a>, nom::Err<SyntaxError>> {
+    let t = i.peek();
+    if matches!(t.kind, Tok::Ident | Tok::Escaped) {
+        let next = i.skip(1);
+        if matches!(next.peek().kind, Tok::Comma | Tok::RParen) {
+            m.terminals.push(Terminal::name(&t));
+            return Ok(next);
+        }
+    }
+    let (rest, e) = expression(i)?;
+    // Fewer expressions than bytes in the file, which is under 4 GiB.
+    m.terminals.push(Terminal::expr(m.terminal_exprs.len() as u32));
+    m.terminal_exprs.push(e);
+    Ok(rest)
 }
 
 /// `CELL [#(...)] name (connections), name (...);`
@@ -738,7 +765,9 @@ fn module_instantiation<'a>(
             return fatal(rest, "arrays of instances are not supported").map(|(i, ())| i);
         }
         let (rest, connections) = cut(port_connections)(rest)?;
-        m.items.push(Item::Instance(Instance { cell, name, params: params.clone(), connections }));
+        // A file under 4 GiB cannot hold 2^32 instances (nor assignments, below).
+        m.items.push(Item::Instance(m.instances.len() as u32));
+        m.instances.push(Instance { cell, name, params: params.clone(), connections });
         match list_step(rest)? {
             ListStep::Next(next) => i = next,
             ListStep::End(after) => return Ok(after),
@@ -923,56 +952,57 @@ fn skip_block<'a>(
     what: &'static str,
 ) -> Result<Input<'a>, nom::Err<SyntaxError>> {
     let mut depth = 0usize;
-    for (n, t) in i.toks.iter().enumerate() {
-        match t.kind {
+    let mut i = i;
+    loop {
+        match i.peek().kind {
             Tok::Kw(k) if open.contains(&k) => depth += 1,
             Tok::Kw(k) if close.contains(&k) => {
                 depth = depth.saturating_sub(1);
                 if depth == 0 {
-                    return Ok(i.skip(n + 1));
+                    return Ok(i.skip(1));
                 }
             }
-            Tok::Kw(Kw::Endmodule) | Tok::Eof => {
-                return Err(nom::Err::Failure(SyntaxError::expected(i.skip(n), what)))
+            Tok::Kw(Kw::Endmodule) | Tok::Eof | Tok::Error => {
+                return Err(nom::Err::Failure(SyntaxError::expected(i, what)))
             }
             _ => {}
         }
+        i = i.skip(1);
     }
-    Err(nom::Err::Failure(SyntaxError::expected(i, what)))
 }
 
-/// Skips tokens up to and including the next keyword in `until`.
+/// Skips tokens up to (not including) the next keyword in `until`.
 fn skip_until<'a>(
     i: Input<'a>,
     until: &[Kw],
     what: &'static str,
 ) -> Result<Input<'a>, nom::Err<SyntaxError>> {
-    match i
-        .toks
-        .iter()
-        .position(|t| matches!(t.kind, Tok::Kw(k) if until.contains(&k)) || t.kind == Tok::Eof)
-    {
-        Some(n) if i.toks[n].kind != Tok::Eof => Ok(i.skip(n)),
-        Some(n) => Err(nom::Err::Failure(SyntaxError::expected(i.skip(n), what))),
-        None => Err(nom::Err::Failure(SyntaxError::expected(i, what))),
+    let mut i = i;
+    loop {
+        match i.peek().kind {
+            Tok::Kw(k) if until.contains(&k) => return Ok(i),
+            Tok::Eof | Tok::Error => return Err(nom::Err::Failure(SyntaxError::expected(i, what))),
+            _ => i = i.skip(1),
+        }
     }
 }
 
 /// Skips to just past the next `;` outside brackets.
 fn skip_past_semicolon(i: Input<'_>) -> Result<Input<'_>, nom::Err<SyntaxError>> {
     let mut depth = 0usize;
-    for (n, t) in i.toks.iter().enumerate() {
-        match t.kind {
+    let mut i = i;
+    loop {
+        match i.peek().kind {
             Tok::LParen | Tok::LBracket | Tok::LBrace => depth += 1,
             Tok::RParen | Tok::RBracket | Tok::RBrace => depth = depth.saturating_sub(1),
-            Tok::Semi if depth == 0 => return Ok(i.skip(n + 1)),
-            Tok::Kw(Kw::Endmodule) | Tok::Eof => {
-                return Err(nom::Err::Failure(SyntaxError::expected(i.skip(n), "`;`")))
+            Tok::Semi if depth == 0 => return Ok(i.skip(1)),
+            Tok::Kw(Kw::Endmodule) | Tok::Eof | Tok::Error => {
+                return Err(nom::Err::Failure(SyntaxError::expected(i, "`;`")))
             }
             _ => {}
         }
+        i = i.skip(1);
     }
-    Err(nom::Err::Failure(SyntaxError::expected(i, "`;`")))
 }
 
 /// Skips a parenthesised group starting at `(`, inclusive.
@@ -981,22 +1011,23 @@ fn skip_balanced(i: Input<'_>) -> Result<Input<'_>, nom::Err<SyntaxError>> {
         return Err(nom::Err::Failure(SyntaxError::expected(i, "`(`")));
     }
     let mut depth = 0usize;
-    for (n, t) in i.toks.iter().enumerate() {
-        match t.kind {
+    let mut i = i;
+    loop {
+        match i.peek().kind {
             Tok::LParen => depth += 1,
             Tok::RParen => {
                 depth -= 1;
                 if depth == 0 {
-                    return Ok(i.skip(n + 1));
+                    return Ok(i.skip(1));
                 }
             }
-            Tok::Kw(Kw::Endmodule) | Tok::Eof => {
-                return Err(nom::Err::Failure(SyntaxError::expected(i.skip(n), "`)`")))
+            Tok::Kw(Kw::Endmodule) | Tok::Eof | Tok::Error => {
+                return Err(nom::Err::Failure(SyntaxError::expected(i, "`)`")))
             }
             _ => {}
         }
+        i = i.skip(1);
     }
-    Err(nom::Err::Failure(SyntaxError::expected(i, "`)`")))
 }
 
 /// A delay value after `#`: a number, a name or a parenthesised list.

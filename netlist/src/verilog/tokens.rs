@@ -1,7 +1,7 @@
-//! The token stream as a nom input, the syntax error type, and the one-token parsers the
-//! grammar is built from.
+//! The parser input (a position in the lexed text), the syntax error type, and the one-token
+//! parsers the grammar is built from.
 //!
-//! Errors remember how many tokens were left when they happened; when `alt` has to choose,
+//! Errors remember where the token they happened at starts; when `alt` has to choose,
 //! the error that got furthest wins, and errors at the same token merge their "expected" lists.
 //! That gives "expected `,` or `)`, found identifier `a`" without allocating on the happy path
 //! (alternatives that fail during normal parsing build small fixed-size errors).
@@ -10,7 +10,7 @@ use nom::error::{ErrorKind, ParseError as NomParseError};
 use nom::{IResult, InputLength};
 
 use super::ast::Name;
-use super::lexer::{Kw, Tok, Token};
+use super::lexer::{Cursor, Kw, Source, Tok, Token};
 use crate::error::{ParseError, SourcePos};
 
 /// Deepest nesting of parentheses, concatenations, selects and conditionals inside one
@@ -19,52 +19,70 @@ use crate::error::{ParseError, SourcePos};
 /// stack in an optimised build, several times that in a debug build).
 pub(super) const MAX_NESTING: u32 = 64;
 
-/// The parser input: the remaining tokens (always ending with [`Tok::Eof`]) and the text.
-#[derive(Debug, Clone, Copy)]
+/// The parser input: a position in the text (the current token, already lexed, and the cursor
+/// after it) and the expression nesting depth there. Moving on lexes the next token; nothing
+/// else is stored (see [`Source`]).
+#[derive(Clone, Copy)]
 pub(super) struct Input<'a> {
-    /// Remaining tokens.
-    pub toks: &'a [Token],
-    /// The whole source text, for token text.
-    pub src: &'a str,
+    source: &'a Source<'a>,
+    /// The current token.
+    tok: Token,
+    /// Where the token after it starts being lexed.
+    after: Cursor,
     /// Current expression nesting depth.
     pub depth: u32,
 }
 
-impl InputLength for Input<'_> {
-    fn input_len(&self) -> usize {
-        self.toks.len()
+impl std::fmt::Debug for Input<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Input").field("tok", &self.tok).field("depth", &self.depth).finish()
     }
 }
 
-/// The current token; the end-of-file token when none is left.
-fn current(toks: &[Token]) -> Token {
-    match toks.first() {
-        Some(t) => *t,
-        // Parsers never consume the Eof token, so this is only a fallback.
-        None => Token { kind: Tok::Eof, start: 0, end: 0, line: 0, column: 0 },
+impl InputLength for Input<'_> {
+    fn input_len(&self) -> usize {
+        // Shrinks as parsing moves on, which is what nom's loop checks need.
+        self.source.text.len() - self.tok.start as usize
     }
 }
 
 impl<'a> Input<'a> {
+    /// The input at the start of `source`.
+    pub(super) fn new(source: &'a Source<'a>) -> Self {
+        let (tok, after) = source.next_token(source.start());
+        Input { source, tok, after, depth: 0 }
+    }
+
     /// The current token.
     pub(super) fn peek(&self) -> Token {
-        current(self.toks)
+        self.tok
     }
 
     /// The kind of the token `ahead` tokens further on (`Eof` past the end).
     pub(super) fn peek_kind(&self, ahead: usize) -> Tok {
-        self.toks.get(ahead).map_or(Tok::Eof, |t| t.kind)
+        self.skip(ahead).tok.kind
     }
 
-    /// The input after `n` tokens, never moving past the end-of-file token.
+    /// The input after `n` tokens, never moving past the end-of-file token or a lexical error.
     pub(super) fn skip(self, n: usize) -> Self {
-        let keep_eof = self.toks.len().saturating_sub(1);
-        Input { toks: &self.toks[n.min(keep_eof)..], ..self }
+        let mut i = self;
+        for _ in 0..n {
+            if matches!(i.tok.kind, Tok::Eof | Tok::Error) {
+                break;
+            }
+            (i.tok, i.after) = i.source.next_token(i.after);
+        }
+        i
+    }
+
+    /// The whole text.
+    pub(super) fn source_text(&self) -> &'a str {
+        self.source.text
     }
 
     /// A token's text.
     pub(super) fn text(&self, tok: &Token) -> &'a str {
-        tok.text(self.src)
+        tok.text(self.source.text)
     }
 
     /// The input one nesting level deeper, or an error when that is too deep.
@@ -91,7 +109,7 @@ pub(super) type PResult<'a, O> = IResult<Input<'a>, O, SyntaxError>;
 /// parse result carries room for one, and parse results sit on the stack of every recursion.
 #[derive(Debug, Clone)]
 pub(super) struct SyntaxError {
-    remaining: u32,
+    /// The token the error is at (one that starts later got further).
     at: Token,
     expected: [&'static str; 3],
     expected_count: u8,
@@ -100,13 +118,7 @@ pub(super) struct SyntaxError {
 
 impl SyntaxError {
     fn new(input: Input<'_>) -> Self {
-        SyntaxError {
-            remaining: input.toks.len() as u32,
-            at: input.peek(),
-            expected: [""; 3],
-            expected_count: 0,
-            message: None,
-        }
+        SyntaxError { at: input.peek(), expected: [""; 3], expected_count: 0, message: None }
     }
 
     /// "expected `what`" at the current token.
@@ -179,8 +191,8 @@ impl<'a> NomParseError<Input<'a>> for SyntaxError {
     fn or(self, other: Self) -> Self {
         // The alternative that got further explains the problem best; at the same token,
         // list everything that would have been accepted.
-        if self.remaining != other.remaining {
-            return if self.remaining < other.remaining { self } else { other };
+        if self.at.start != other.at.start {
+            return if self.at.start > other.at.start { self } else { other };
         }
         if self.message.is_some() {
             return self;

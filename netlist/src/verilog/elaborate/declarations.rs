@@ -173,7 +173,8 @@ impl<'a> Elaborator<'a, '_> {
                 }
             }
         }
-        if !table.is_empty() {
+        // Plain wires can only conflict with vectors; most modules with many wires have few.
+        if table.values().any(|s| s.decl.range.is_some()) {
             for decl in m.decls.iter().filter(|d| plain(d)) {
                 if let Some(Special { decl: existing, .. }) = table.get(decl.name.text) {
                     if existing.range.is_some() {

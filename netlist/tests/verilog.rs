@@ -1341,3 +1341,106 @@ fn gate_statements_with_several_instances_keep_each_terminal_list() {
     assert_eq!((e.pos.line, e.pos.column), (4, 13), "{e}");
     assert_eq!(e.message, "expected `,` or `)`, found `,`");
 }
+
+/// Every cell of `n` as text (name, kind, line, input and output net names), sorted.
+fn describe(n: &Netlist) -> Vec<String> {
+    let mut cells: Vec<String> = n
+        .cells()
+        .map(|c| {
+            let cell = n.cell(c);
+            let inputs: Vec<&str> = n.cell_inputs(c).iter().map(|&i| n.net_name(i)).collect();
+            let output = n.cell_output(c).map(|o| n.net_name(o).to_string());
+            format!("{} {:?} {} {inputs:?} -> {output:?}", cell.name, cell.kind, cell.pos.line)
+        })
+        .collect();
+    cells.sort();
+    cells
+}
+
+#[test]
+fn plain_gate_statements_read_like_the_general_grammar() {
+    // The reader takes a short cut for `kind [name] (a, b, ...);` with plain names; wrapping
+    // every terminal in parentheses sends each statement down the general path instead.
+    let body = "module m(input a, b, c, \\esc[1] , output y, z, w, v);
+           wire n1, n2;
+           nand g1 (n1, a, b);
+           nor (n2, n1, c, \\esc[1] );
+           xor g3 (y, n1, n2), g4 (z, n2, a);
+           buf b1 (w, w2, n2);
+           and g5 (v_in, a, b
+             ) ;
+           not (v, n1);
+         endmodule";
+    let plain = parse(body);
+    let wrapped = wrap_terminals(body);
+    assert_ne!(wrapped, body);
+    let general = parse(&wrapped);
+    assert_eq!(describe(&plain), describe(&general));
+    // `b1` is two buffers, one per output.
+    assert_eq!(plain.gate_count(), 8);
+}
+
+/// `body` with every gate terminal that is a plain name written `(name)`.
+fn wrap_terminals(body: &str) -> String {
+    let gate_words = ["nand", "nor", "xor", "buf", "and", "not"];
+    body.lines()
+        .map(|line| {
+            let word = line.trim_start().split([' ', '(']).next().unwrap_or("");
+            if !gate_words.contains(&word) {
+                return line.to_string();
+            }
+            let mut out = String::new();
+            let mut depth = 0;
+            let mut term = String::new();
+            for ch in line.chars() {
+                match ch {
+                    '(' => {
+                        depth += 1;
+                        out.push(ch);
+                    }
+                    ',' | ')' if depth == 1 => {
+                        let t = term.trim();
+                        if !t.is_empty() {
+                            out.push_str(&format!(" ({t} )"));
+                        }
+                        term.clear();
+                        if ch == ')' {
+                            depth -= 1;
+                        }
+                        out.push(ch);
+                    }
+                    _ if depth == 1 => term.push(ch),
+                    _ => out.push(ch),
+                }
+            }
+            if depth == 1 {
+                out.push_str(&term);
+            }
+            out
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn directives_are_noted_once_when_the_reader_reads_a_statement_again() {
+    // The short cut for plain gate statements reads past the `ifdef before it sees the `,` of
+    // a second instance and leaves the statement to the general grammar, which reads the
+    // directive again.
+    let n = parse(
+        "module m(input a, b, output y, z);
+           and g1 (y, a, b)
+         `ifdef FOO
+           , g2 (z, a, b);
+         `endif
+         endmodule",
+    );
+    assert_eq!(n.gate_count(), 2);
+    let notes: Vec<&str> = n
+        .diagnostics()
+        .iter()
+        .map(|d| d.message.as_str())
+        .filter(|m| m.contains("conditional compilation"))
+        .collect();
+    assert_eq!(notes.len(), 2, "{notes:?}");
+}

@@ -78,6 +78,8 @@ pub(super) struct Elaborator<'a, 'o> {
     notes: Notes,
     created: Vec<CellId>,
     name_buf: String,
+    /// Reused for the input nets of each gate.
+    gate_inputs: Vec<NetId>,
 }
 
 /// Elaborates parsed files (`file_names[k]` names `files[k]`) into a netlist.
@@ -101,6 +103,7 @@ pub(super) fn elaborate<'a>(
         notes: Notes::default(),
         created: Vec::new(),
         name_buf: String::new(),
+        gate_inputs: Vec::new(),
     };
     for (file, warning_pos, message) in warnings {
         let message = if file_names.len() > 1 {
@@ -645,11 +648,13 @@ impl<'a, 'o> Elaborator<'a, 'o> {
                     ));
                 }
                 let out = self.lvalue_scalar(scope, &t.get(0), "a gate output")?;
-                let mut inputs = Vec::with_capacity(t.len() - 1);
+                let mut inputs = std::mem::take(&mut self.gate_inputs);
+                inputs.clear();
                 for k in 1..t.len() {
                     inputs.push(self.input_net(scope, &t.get(k), "a gate input", &name)?);
                 }
                 let cell = self.netlist.add_gate(name, kind, &inputs, out);
+                self.gate_inputs = inputs;
                 self.netlist.set_cell_pos(cell, g.pos);
             }
         }

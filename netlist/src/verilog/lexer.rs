@@ -606,12 +606,31 @@ struct Lexer<'s, 'a> {
     column: u32,
 }
 
+/// Byte classes, looked up rather than computed: the lexer asks for every byte of the text.
+const IDENT_START: u8 = 1;
+const IDENT_CHAR: u8 = 2;
+const CLASS: [u8; 256] = {
+    let mut class = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphabetic() || c == b'_' {
+            class[b] |= IDENT_START | IDENT_CHAR;
+        }
+        if c.is_ascii_digit() || c == b'$' {
+            class[b] |= IDENT_CHAR;
+        }
+        b += 1;
+    }
+    class
+};
+
 fn is_ident_start(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b == b'_'
+    CLASS[b as usize] & IDENT_START != 0
 }
 
 fn is_ident_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
+    CLASS[b as usize] & IDENT_CHAR != 0
 }
 
 fn is_space(b: u8) -> bool {

@@ -24,7 +24,7 @@ use super::ast::{
     Module, Name, NetKind, Param, ParamOverrides, Primitive, Range, SourceFile, Terminal,
 };
 use super::expression::{expected_any, expression, primary};
-use super::lexer::{Kw, Tok};
+use super::lexer::{Kw, Tok, Token};
 use super::tokens::{at, fail, fatal, identifier, kw, tok, Input, PResult, SyntaxError};
 use crate::error::SourcePos;
 
@@ -400,7 +400,11 @@ fn module_item<'a>(
                 if let Primitive::Switch(kw) = p {
                     m.switch_level.get_or_insert((t.pos(), kw.text()));
                 }
-                return gate_instantiation(i.skip(1), p, t.pos(), m);
+                let after_keyword = i.skip(1);
+                if let Some(rest) = simple_gate(after_keyword, p, t.pos(), m) {
+                    return Ok(rest);
+                }
+                return gate_instantiation(after_keyword, p, t.pos(), m);
             }
             keyword_item(i, k, m, warnings)
         }
@@ -652,6 +656,58 @@ fn is_strength(i: &Input<'_>) -> bool {
         ),
         _ => false,
     }
+}
+
+/// The commonest gate statement, `and [name] (y, a, b);` with plain names only (after the
+/// keyword), read token by token without nom's machinery: the statement that makes up most of
+/// a large netlist. `None`, with nothing added to the module, for any other shape (strengths,
+/// delays, selects or expressions, several instances, errors), which [`gate_instantiation`]
+/// then reads from the same place, producing the same item this would have.
+fn simple_gate<'a>(
+    i: Input<'a>,
+    kind: Primitive,
+    pos: SourcePos,
+    m: &mut Module<'a>,
+) -> Option<Input<'a>> {
+    let is_name = |t: &Token| matches!(t.kind, Tok::Ident | Tok::Escaped);
+    let mut i = i;
+    let mut t = i.peek();
+    let name = if is_name(&t) {
+        let name = Name { text: i.text(&t), pos: t.pos() };
+        t = i.advance();
+        Some(name)
+    } else {
+        None
+    };
+    if t.kind != Tok::LParen {
+        return None;
+    }
+    let first = m.terminals.len();
+    let parsed = loop {
+        t = i.advance();
+        if !is_name(&t) {
+            break false;
+        }
+        m.terminals.push(Terminal::name(&t));
+        match i.advance().kind {
+            Tok::Comma => {}
+            Tok::RParen => break i.advance().kind == Tok::Semi,
+            _ => break false,
+        }
+    };
+    let range = (u32::try_from(first), u32::try_from(m.terminals.len()));
+    let (true, Ok(start), Ok(end)) = (parsed, range.0, range.1) else {
+        m.terminals.truncate(first);
+        return None;
+    };
+    m.items.push(Item::Gate(GateInstance {
+        kind,
+        name,
+        generated_index: 0,
+        pos,
+        terminals: start..end,
+    }));
+    Some(i.skip(1))
 }
 
 /// `and [strength] [#delay] [name] (y, a, b), [name] (...);` (after the keyword).

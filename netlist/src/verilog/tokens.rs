@@ -67,10 +67,7 @@ impl<'a> Input<'a> {
     pub(super) fn skip(self, n: usize) -> Self {
         let mut i = self;
         for _ in 0..n {
-            if matches!(i.tok.kind, Tok::Eof | Tok::Error) {
-                break;
-            }
-            (i.tok, i.after) = i.source.next_token(i.after);
+            i.advance();
         }
         i
     }
@@ -78,6 +75,15 @@ impl<'a> Input<'a> {
     /// The whole text.
     pub(super) fn source_text(&self) -> &'a str {
         self.source.text
+    }
+
+    /// Moves to the next token (not past the end of the file or a lexical error) and returns
+    /// it: [`Input::skip`] in place, for loops that read token by token.
+    pub(super) fn advance(&mut self) -> Token {
+        if !matches!(self.tok.kind, Tok::Eof | Tok::Error) {
+            (self.tok, self.after) = self.source.next_token(self.after);
+        }
+        self.tok
     }
 
     /// A token's text.

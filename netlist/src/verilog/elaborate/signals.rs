@@ -228,6 +228,17 @@ impl<'a> Elaborator<'a, '_> {
         scope: &mut Scope<'a>,
         name: Name<'a>,
     ) -> Result<Signal, ElabError> {
+        // In the top module a name that is already a net (not one the reader generated) is
+        // that net: ports, special nets and wires are nets of their own name there, and a
+        // vector's name is never a net (its bits are). Most uses of a name come after the
+        // first, so this skips the lookup in the scope's table for them.
+        if scope.prefix.is_empty() {
+            if let Some(net) = self.netlist.find_net(name.text) {
+                if !self.netlist.net_data(net).internal {
+                    return Ok(Signal::Scalar(net));
+                }
+            }
+        }
         if !scope.special.is_empty() {
             if let Some(special) = scope.special.get_mut(name.text) {
                 if let Some(s) = &special.signal {

@@ -1016,6 +1016,8 @@ fn structural_errors() {
         ("module a; endmodule\nmodule a; endmodule\n", "defined twice", (2, 8)),
         ("module m(input x, output y);\n  not g (y, x);\n  buf g (y, x);\nendmodule", "duplicate instance name `g`", (3, 7)),
         ("module m(input [3:0] x, output y);\n  wire [1:0] x;\nendmodule", "conflicting widths", (2, 14)),
+        ("module m(input [3:0] x, output y);\n  wire y, x;\nendmodule", "widths: 1 bit here", (2, 11)),
+        ("module m(input [3:0] x, output y);\n  wire y, x = 1'b0;\nendmodule", "widths: 1 bit here", (2, 11)),
         ("module m(input x, output y);\n  output x;\nendmodule", "conflicting directions", (2, 10)),
         ("module m(input [3:0] x, output y);\n  assign y = x[4];\nendmodule", "out of range", (2, 16)),
         ("module m(input x, output y);\n  assign y = q[1];\nendmodule", "not declared", (2, 14)),

@@ -431,7 +431,6 @@ impl<'a, 'o> Elaborator<'a, 'o> {
                     item_names(m.item(item), m, &mut names);
                 }
                 self.netlist.prefetch_nets(&names);
-                prefetch_special(scope, &names);
             }
             match m.item(item) {
                 ItemRef::Assign(a) => self.assign(scope, a)?,
@@ -982,16 +981,4 @@ fn item_names<'a>(item: ItemRef<'_, 'a>, m: &Module<'a>, names: &mut Vec<&'a str
             }
         },
     }
-}
-
-/// Reads the entries of `names` in the scope's table of ports, vectors and special nets in
-/// one tight loop, so that their cache misses overlap rather than come one per terminal when
-/// the items are elaborated (the table of a module with many ports does not stay in cache).
-/// Plain reads with no effect on the result.
-fn prefetch_special(scope: &Scope<'_>, names: &[&str]) {
-    if scope.special.is_empty() {
-        return;
-    }
-    let found = names.iter().filter(|name| scope.special.contains_key(*name)).count();
-    std::hint::black_box(found);
 }

@@ -544,33 +544,35 @@ impl<'a> Source<'a> {
         Cursor { offset: 0, line: 1, column: 1 }
     }
 
-    /// The token at or after `at` (white space, comments, attributes and directives skipped)
-    /// and the cursor just after it. At the end of the text this is [`Tok::Eof`]; at a lexical
-    /// error, a [`Tok::Error`] token at the error and the error is kept (see
-    /// [`Source::take_error`]). Neither moves the cursor.
-    pub(super) fn next_token(&self, at: Cursor) -> (Token, Cursor) {
+    /// Reads the token at or after `cursor` (white space, comments, attributes and directives
+    /// skipped) into `tok` and moves `cursor` just past it. At the end of the text the token is
+    /// [`Tok::Eof`]; at a lexical error, a [`Tok::Error`] token at the error, and the error is
+    /// kept (see [`Source::take_error`]). Neither moves the cursor.
+    ///
+    /// Both are written in place: returning them as a value made the caller copy them back
+    /// with wide loads right after the narrow stores that wrote them, a stall per token.
+    pub(super) fn next_token(&self, tok: &mut Token, cursor: &mut Cursor) {
         let mut lexer = Lexer {
             source: self,
             bytes: self.text.as_bytes(),
-            offset: at.offset as usize,
-            line: at.line,
-            column: at.column,
+            offset: cursor.offset as usize,
+            line: cursor.line,
+            column: cursor.column,
         };
         match lexer.token() {
             Ok(token) => {
-                let after =
+                *tok = token;
+                *cursor =
                     Cursor { offset: lexer.offset as u32, line: lexer.line, column: lexer.column };
-                (token, after)
             }
             Err(Failed) => {
-                let token = Token {
+                *tok = Token {
                     kind: Tok::Error,
                     start: lexer.offset as u32,
                     end: lexer.offset as u32,
                     line: lexer.line,
                     column: lexer.column,
                 };
-                (token, at)
             }
         }
     }

@@ -394,7 +394,11 @@ fn module_item<'a>(
             }
             if let Some((kind, what)) = net_kind(t.kind) {
                 note_net_kind(m, kind, what, t.pos());
-                return net_declaration(i.skip(1), kind, m);
+                let after_keyword = i.skip(1);
+                if let Some(rest) = simple_net_declaration(after_keyword, kind, m) {
+                    return Ok(rest);
+                }
+                return net_declaration(after_keyword, kind, m);
             }
             if let Some(p) = primitive(k) {
                 if let Primitive::Switch(kw) = p {
@@ -508,6 +512,33 @@ fn port_declaration<'a>(
             ListStep::End(after) => return Ok(after),
         }
     }
+}
+
+/// `wire a, b;` with plain names only (after the net kind keyword), read token by token like
+/// [`simple_gate`]: netlists declare a wire per net. `None`, with nothing added, for any other
+/// shape, which [`net_declaration`] then reads from the same place.
+fn simple_net_declaration<'a>(
+    i: Input<'a>,
+    kind: NetKind,
+    m: &mut Module<'a>,
+) -> Option<Input<'a>> {
+    let mut i = i;
+    let first = m.decls.len();
+    let mut t = i.peek();
+    while matches!(t.kind, Tok::Ident | Tok::Escaped) {
+        let name = Name { text: i.text(&t), pos: t.pos() };
+        m.decls.push(Decl { name, kind: DeclKind::Net(kind), range: None });
+        match i.advance().kind {
+            Tok::Comma => t = i.advance(),
+            Tok::Semi => {
+                i.advance();
+                return Some(i);
+            }
+            _ => break,
+        }
+    }
+    m.decls.truncate(first);
+    None
 }
 
 /// `wire [3:0] a, b = c;` (after the net kind keyword).

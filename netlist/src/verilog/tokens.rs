@@ -49,7 +49,9 @@ impl InputLength for Input<'_> {
 impl<'a> Input<'a> {
     /// The input at the start of `source`.
     pub(super) fn new(source: &'a Source<'a>) -> Self {
-        let (tok, after) = source.next_token(source.start());
+        let mut tok = Token { kind: Tok::Eof, start: 0, end: 0, line: 1, column: 1 };
+        let mut after = source.start();
+        source.next_token(&mut tok, &mut after);
         Input { source, tok, after, depth: 0 }
     }
 
@@ -81,7 +83,7 @@ impl<'a> Input<'a> {
     /// it: [`Input::skip`] in place, for loops that read token by token.
     pub(super) fn advance(&mut self) -> Token {
         if !matches!(self.tok.kind, Tok::Eof | Tok::Error) {
-            (self.tok, self.after) = self.source.next_token(self.after);
+            self.source.next_token(&mut self.tok, &mut self.after);
         }
         self.tok
     }

@@ -655,20 +655,20 @@ fn primitive(k: Kw) -> Option<Primitive> {
         Kw::Bufif1 => Primitive::Bufif1,
         Kw::Notif0 => Primitive::Notif0,
         Kw::Notif1 => Primitive::Notif1,
-        Kw::Nmos => Primitive::Switch(k),
-        Kw::Pmos => Primitive::Switch(k),
-        Kw::Cmos => Primitive::Switch(k),
-        Kw::Rnmos => Primitive::Switch(k),
-        Kw::Rpmos => Primitive::Switch(k),
-        Kw::Rcmos => Primitive::Switch(k),
-        Kw::Tran => Primitive::Switch(k),
-        Kw::Tranif0 => Primitive::Switch(k),
-        Kw::Tranif1 => Primitive::Switch(k),
-        Kw::Rtran => Primitive::Switch(k),
-        Kw::Rtranif0 => Primitive::Switch(k),
-        Kw::Rtranif1 => Primitive::Switch(k),
-        Kw::Pullup => Primitive::Switch(k),
-        Kw::Pulldown => Primitive::Switch(k),
+        Kw::Nmos
+        | Kw::Pmos
+        | Kw::Cmos
+        | Kw::Rnmos
+        | Kw::Rpmos
+        | Kw::Rcmos
+        | Kw::Tran
+        | Kw::Tranif0
+        | Kw::Tranif1
+        | Kw::Rtran
+        | Kw::Rtranif0
+        | Kw::Rtranif1
+        | Kw::Pullup
+        | Kw::Pulldown => Primitive::Switch(k),
         _ => return None,
     })
 }

@@ -253,6 +253,21 @@ proptest! {
     }
 
     #[test]
+    fn verilog_short_cuts_read_like_the_general_grammar((seed, spec) in spec()) {
+        let original = random_netlist(seed, &spec);
+        let text = netlist::verilog_writer::write_verilog(&original);
+        let general = common::general_grammar_only(&text);
+        prop_assert_ne!(&general, &text);
+        let read = |text: &str| {
+            netlist::verilog::parse_verilog(text, "short_cuts.v", &Default::default())
+                .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))
+        };
+        let (short, long) = (read(&text)?, read(&general)?);
+        prop_assert_eq!(short.structural_difference(&long), None, "{}", general);
+        prop_assert_eq!(original.structural_difference(&long), None, "{}", general);
+    }
+
+    #[test]
     fn levelized_simulation_matches_naive_netlist_evaluation((seed, spec) in spec(), stimulus in any::<u64>()) {
         let netlist = random_netlist(seed, &spec);
         let circuit = netlist.levelize().unwrap();

@@ -10,6 +10,8 @@ use netlist::testdata::benchmarks;
 use netlist::verilog::{parse_verilog, parse_verilog_sources, VerilogOptions};
 use netlist::{CellKind, GateKind, NetId, Netlist, ParseError};
 
+mod common;
+
 // ----- helpers -----------------------------------------------------------------------------------
 
 fn parse(text: &str) -> Netlist {
@@ -1362,7 +1364,8 @@ fn describe(n: &Netlist) -> Vec<String> {
 #[test]
 fn plain_gate_statements_read_like_the_general_grammar() {
     // The reader takes a short cut for `kind [name] (a, b, ...);` with plain names; wrapping
-    // every terminal in parentheses sends each statement down the general path instead.
+    // every terminal in parentheses sends each statement down the general path instead (the
+    // random netlists of `tests/bench.rs` check the same).
     let body = "module m(input a, b, c, \\esc[1] , output y, z, w, v);
            wire n1, n2;
            nand g1 (n1, a, b);
@@ -1374,54 +1377,12 @@ fn plain_gate_statements_read_like_the_general_grammar() {
            not (v, n1);
          endmodule";
     let plain = parse(body);
-    let wrapped = wrap_terminals(body);
+    let wrapped = common::general_grammar_only(body);
     assert_ne!(wrapped, body);
     let general = parse(&wrapped);
     assert_eq!(describe(&plain), describe(&general));
     // `b1` is two buffers, one per output.
     assert_eq!(plain.gate_count(), 8);
-}
-
-/// `body` with every gate terminal that is a plain name written `(name)`.
-fn wrap_terminals(body: &str) -> String {
-    let gate_words = ["nand", "nor", "xor", "buf", "and", "not"];
-    body.lines()
-        .map(|line| {
-            let word = line.trim_start().split([' ', '(']).next().unwrap_or("");
-            if !gate_words.contains(&word) {
-                return line.to_string();
-            }
-            let mut out = String::new();
-            let mut depth = 0;
-            let mut term = String::new();
-            for ch in line.chars() {
-                match ch {
-                    '(' => {
-                        depth += 1;
-                        out.push(ch);
-                    }
-                    ',' | ')' if depth == 1 => {
-                        let t = term.trim();
-                        if !t.is_empty() {
-                            out.push_str(&format!(" ({t} )"));
-                        }
-                        term.clear();
-                        if ch == ')' {
-                            depth -= 1;
-                        }
-                        out.push(ch);
-                    }
-                    _ if depth == 1 => term.push(ch),
-                    _ => out.push(ch),
-                }
-            }
-            if depth == 1 {
-                out.push_str(&term);
-            }
-            out
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[test]

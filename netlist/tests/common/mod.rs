@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests.
-#![allow(dead_code)]
+// Each test binary uses part of this module.
+#![allow(dead_code, unused_imports)]
 
 pub use netlist::testdata::{benchmarks, provenance_bench_rows};
 

@@ -498,8 +498,8 @@ pub(super) struct Cursor {
     column: u32,
 }
 
-/// One source text, lexed on demand: the parser asks for the token after a [`Cursor`] and
-/// gets it with the cursor after it, so no token array is ever built (on a million-gate
+/// One source text, lexed on demand: the parser asks for the token after a [`Cursor`], which
+/// moves past it, so no token array is ever built (on a million-gate
 /// netlist that array was a quarter of a gigabyte, and writing it cost more than lexing).
 ///
 /// Every parser position over the text shares this: what lexing noticed on the way (skipped
@@ -512,8 +512,8 @@ pub(super) struct Source<'a> {
     /// Non-fatal notes (conditional compilation not evaluated, `include not followed), in
     /// text order.
     notes: RefCell<Vec<(SourcePos, String)>>,
-    /// Offset just past the last directive noted: lexing it again after backtracking notes
-    /// nothing.
+    /// One past the offset of the last directive noted: lexing a directive again after
+    /// backtracking notes nothing.
     noted_to: Cell<u32>,
     /// The first lexical error, once lexing has reached it. The cursor never moves past it
     /// (see [`Tok::Error`]), so there is at most one.

@@ -989,6 +989,13 @@ fn syntax_errors_have_exact_positions() {
     assert!(e.message.starts_with("expected an expression, found `;`"), "{e}");
     let e = parse_err("module m(input a, output y);\n  assign y = 4'q1;\nendmodule\n");
     assert_eq!(e.pos.line, 2, "{e}");
+    // An escaped identifier holds printable characters only (what the writer can write back).
+    let e = parse_err("module m(input a, output y);\n  buf \\g\u{0}1 (y, a);\nendmodule\n");
+    assert_eq!((e.pos.line, e.pos.column), (2, 9), "{e}");
+    assert!(e.message.contains("control character U+0000"), "{e}");
+    let e = parse_err("module m(input \\a\u{2003}b , output y);\nendmodule\n");
+    assert_eq!((e.pos.line, e.pos.column), (1, 18), "{e}");
+    assert!(e.message.contains("white-space character U+2003"), "{e}");
     let e = parse_err("module m; /* never closed\n endmodule");
     assert_eq!((e.pos.line, e.pos.column), (1, 11), "{e}");
     assert!(e.message.contains("unterminated"), "{e}");

@@ -733,6 +733,20 @@ impl<'a> Lexer<'_, 'a> {
                             self.error("empty escaped identifier: `\\` must be followed by a name")
                         );
                     }
+                    // Only printable characters: a control character or non-ASCII white
+                    // space could not be written back (IEEE 1364 allows printable ASCII).
+                    let text = &self.src()[start + 1..end];
+                    if let Some((at, c)) =
+                        text.char_indices().find(|(_, c)| c.is_control() || c.is_whitespace())
+                    {
+                        self.advance_to(start + 1 + at);
+                        return Err(self.error(format!(
+                            "escaped identifier contains the {} character U+{:04X}; only \
+                             printable characters are allowed",
+                            if c.is_control() { "control" } else { "white-space" },
+                            u32::from(c)
+                        )));
+                    }
                     self.advance_to(end);
                     return Ok(Self::token_at(Tok::Escaped, start + 1, end, pos));
                 }

@@ -101,13 +101,14 @@ pub fn parse_verilog_sources(
     sources: &[(&str, &str)],
     options: &VerilogOptions<'_>,
 ) -> Result<Netlist, ParseError> {
-    let mut lexed = Vec::with_capacity(sources.len());
-    for &(file, text) in sources {
-        lexed.push(lexer::Source::new(text, file)?);
-    }
+    // The syntax trees borrow from the sources, so these outlive the parsing loop.
+    let texts = sources
+        .iter()
+        .map(|&(file, text)| lexer::Source::new(text, file))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut parsed = Vec::with_capacity(sources.len());
     let mut warnings = Vec::new();
-    for (k, (&(file, text), source)) in sources.iter().zip(&lexed).enumerate() {
+    for (k, (&(file, text), source)) in sources.iter().zip(&texts).enumerate() {
         let input = tokens::Input::new(source);
         // A lexical error stops the parser where it is, so it is the error to report.
         let parsed_file = parser::source_file(input, k)

@@ -337,11 +337,6 @@ impl<'a> Module<'a> {
     pub(super) fn items(&self) -> impl Iterator<Item = ItemRef<'_, 'a>> + '_ {
         self.items.iter().map(|item| self.item(item))
     }
-
-    /// The instances in source order.
-    pub(super) fn instances(&self) -> &[Instance<'a>] {
-        &self.instances
-    }
 }
 
 /// Unary operators.

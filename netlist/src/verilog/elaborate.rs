@@ -180,7 +180,7 @@ impl<'a, 'o> Elaborator<'a, 'o> {
         }
         let mut instantiated = vec![false; self.modules.len()];
         for m in &self.modules {
-            for inst in m.instances() {
+            for inst in &m.instances {
                 if let Some(&child) = self.by_name.get(inst.cell.text) {
                     if child != self.by_name[m.name.text] {
                         instantiated[child] = true;

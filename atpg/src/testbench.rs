@@ -436,7 +436,7 @@ impl<'a> Writer<'a> {
         let mut bus_of: HashMap<String, usize> = HashMap::default();
         let cells = netlist.inputs().iter().map(|&c| (c, true));
         for (cell, input) in cells.chain(netlist.outputs().iter().map(|&c| (c, false))) {
-            let name = &netlist.cell(cell).name;
+            let name = netlist.cell(cell).name.as_str();
             if reference.contains_key(name) {
                 continue;
             }
@@ -458,13 +458,13 @@ impl<'a> Writer<'a> {
                             *right = index;
                         }
                         let port_name = ports[p].name.clone();
-                        reference.insert(name.clone(), format!("{port_name}[{index}]"));
+                        reference.insert(name.to_string(), format!("{port_name}[{index}]"));
                         continue;
                     }
                     None if !bus_of.contains_key(base) => {
                         bus_of.insert(base.to_string(), ports.len());
                         let port_name = verilog_identifier(base);
-                        reference.insert(name.clone(), format!("{port_name}[{index}]"));
+                        reference.insert(name.to_string(), format!("{port_name}[{index}]"));
                         ports.push(Port { name: port_name, range: Some((index, index)), input });
                         continue;
                     }
@@ -473,7 +473,7 @@ impl<'a> Writer<'a> {
                 }
             }
             let port_name = verilog_identifier(name);
-            reference.insert(name.clone(), port_name.clone());
+            reference.insert(name.to_string(), port_name.clone());
             ports.push(Port { name: port_name, range: None, input });
         }
         (ports, reference)
@@ -658,7 +658,7 @@ impl<'a> Writer<'a> {
                     )),
                 }
             }
-            flops.push(Flop { name: cell.name.clone(), d_net, register, compared });
+            flops.push(Flop { name: cell.name.to_string(), d_net, register, compared });
         }
         let roles: Vec<PortRole> = roles
             .into_iter()
@@ -956,7 +956,7 @@ impl<'a> Writer<'a> {
         );
         for (k, &cell) in netlist.inputs().iter().enumerate() {
             if let PortRole::Pattern(i) = roles[k] {
-                let name = &netlist.cell(cell).name;
+                let name = netlist.cell(cell).name.as_str();
                 let _ = writeln!(out, "      {} = v[{i}];", reference[name]);
             }
         }
@@ -979,7 +979,7 @@ impl<'a> Writer<'a> {
             width(num_po) - 1
         );
         for (k, &cell) in netlist.outputs().iter().enumerate() {
-            let name = &netlist.cell(cell).name;
+            let name = netlist.cell(cell).name.as_str();
             let signal = &reference[name];
             let _ = writeln!(
                 out,
@@ -1011,7 +1011,7 @@ impl<'a> Writer<'a> {
             let mut lines = String::new();
             for (k, &cell) in netlist.inputs().iter().enumerate() {
                 if let PortRole::Clock(rest) = roles[k] {
-                    let name = &netlist.cell(cell).name;
+                    let name = netlist.cell(cell).name.as_str();
                     let _ =
                         writeln!(lines, "      {} = {};", reference[name], level(rest ^ active));
                 }
@@ -1039,7 +1039,7 @@ impl<'a> Writer<'a> {
         out.push_str(&clock_lines(false));
         for (k, &cell) in netlist.inputs().iter().enumerate() {
             if let PortRole::Hold(value) = roles[k] {
-                let name = &netlist.cell(cell).name;
+                let name = netlist.cell(cell).name.as_str();
                 let _ = writeln!(out, "      {} = {};", reference[name], level(value));
             }
         }

@@ -20,7 +20,7 @@ pub struct Structure {
 impl Netlist {
     /// The netlist's [`Structure`].
     pub fn structure(&self) -> Structure {
-        let name = |c| self.cell(c).name.clone();
+        let name = |c| self.cell(c).name.to_string();
         let mut gates = Vec::new();
         let mut flops = Vec::new();
         for cell in self.cells() {

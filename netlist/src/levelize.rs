@@ -246,7 +246,7 @@ impl Netlist {
                 q: self.cell_output(flop).expect("flip-flops always drive their Q net"),
                 d: buffer[0],
                 instance: cell.instance.map_or(u32::MAX, |i| i.index() as u32),
-                name: cell.name.clone(),
+                name: cell.name.to_string(),
                 clock,
                 clock_inverted,
             });

@@ -41,6 +41,8 @@ pub mod verilog_writer;
 pub use chains::{ChainError, ScanChain, ScanChains};
 pub use check::CheckReport;
 pub use circuit::{Circuit, NodeId, ScanCell};
+/// The string type of cell names ([`Cell::name`]): names of up to 24 bytes are kept in place.
+pub use compact_str::CompactString;
 pub use error::{Diagnostic, NetlistError, ParseError, SourcePos};
 pub use expr::Expr;
 pub use gate::GateKind;

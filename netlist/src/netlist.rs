@@ -14,6 +14,7 @@
 
 use std::num::NonZeroU32;
 
+use compact_str::CompactString;
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
@@ -106,8 +107,9 @@ pub struct FlopInfo {
 /// A cell of the netlist.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cell {
-    /// Instance name (for `.bench` gates, the name of the output net).
-    pub name: String,
+    /// Instance name (for `.bench` gates, the name of the output net). A name of up to 24
+    /// bytes is kept in the cell itself: a million cells then cost no allocation for names.
+    pub name: CompactString,
     /// What the cell is.
     pub kind: CellKind,
     /// Where it was defined.
@@ -593,7 +595,7 @@ impl Netlist {
 
     /// Declares `net` a primary input. The port cell takes the net's name.
     pub fn add_input(&mut self, net: NetId) -> CellId {
-        let name = self.net_name(net).to_string();
+        let name = self.net_name(net).into();
         let cell = self.add_cell(Cell {
             name,
             kind: CellKind::Input,
@@ -607,7 +609,7 @@ impl Netlist {
 
     /// Declares `net` a primary output. The port cell takes the net's name.
     pub fn add_output(&mut self, net: NetId) -> CellId {
-        let name = self.net_name(net).to_string();
+        let name = self.net_name(net).into();
         let cell = self.add_cell(Cell {
             name,
             kind: CellKind::Output,
@@ -625,7 +627,7 @@ impl Netlist {
     /// [`Netlist::levelize`] reject gates with a wrong number of inputs.
     pub fn add_gate(
         &mut self,
-        name: impl Into<String>,
+        name: impl Into<CompactString>,
         kind: GateKind,
         inputs: &[NetId],
         output: NetId,
@@ -646,7 +648,7 @@ impl Netlist {
     /// Adds a flip-flop (or latch) with data input `d` and output `q`.
     pub fn add_flop(
         &mut self,
-        name: impl Into<String>,
+        name: impl Into<CompactString>,
         d: NetId,
         q: NetId,
         info: FlopInfo,
@@ -922,11 +924,12 @@ impl Netlist {
                 .cell_data
                 .iter()
                 .map(|c| {
-                    c.name.capacity()
-                        + match c.kind {
-                            CellKind::Flop(_) => size_of::<FlopInfo>(),
-                            _ => 0,
-                        }
+                    // Short names are kept in the `Cell` itself.
+                    let heap = if c.name.is_heap_allocated() { c.name.capacity() } else { 0 };
+                    heap + match c.kind {
+                        CellKind::Flop(_) => size_of::<FlopInfo>(),
+                        _ => 0,
+                    }
                 })
                 .sum::<usize>()
             + self.cell_nodes.capacity() * size_of::<CellId>();

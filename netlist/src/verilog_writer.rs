@@ -253,7 +253,7 @@ pub fn instance_names(netlist: &Netlist) -> Vec<(CellId, String)> {
         if !is_named_primitive(&data.kind) {
             continue;
         }
-        let mut name = data.name.clone();
+        let mut name = data.name.to_string();
         while net_names.contains(name.as_str()) || taken.contains(&name) {
             name.push_str("_i");
         }
@@ -367,7 +367,7 @@ pub fn cell_instance_names(netlist: &Netlist) -> Vec<(CellId, String)> {
         if netlist.cell_output(cell).is_none() || !is_named_primitive(&data.kind) {
             continue;
         }
-        let mut name = data.name.clone();
+        let mut name = data.name.to_string();
         while taken.contains(&name) {
             name.push_str("_i");
         }

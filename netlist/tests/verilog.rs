@@ -40,7 +40,7 @@ fn net(n: &Netlist, name: &str) -> NetId {
 }
 
 fn port_names(n: &Netlist, cells: &[netlist::CellId]) -> Vec<String> {
-    cells.iter().map(|&c| n.cell(c).name.clone()).collect()
+    cells.iter().map(|&c| n.cell(c).name.to_string()).collect()
 }
 
 fn gates_of(n: &Netlist, kind: GateKind) -> usize {
@@ -596,7 +596,7 @@ fn gate_primitives_delays_and_multiple_instances() {
     assert_eq!(n.gate_count(), 6);
     // The multi-output buf is two buffers.
     assert_eq!(gates_of(&n, GateKind::Buf), 2);
-    let names: Vec<String> = n.gates().map(|g| n.cell(g).name.clone()).collect();
+    let names: Vec<String> = n.gates().map(|g| n.cell(g).name.to_string()).collect();
     assert_eq!(names, ["g1", "g2", "prim_0", "b1[0]", "b1[1]", "prim_1"]);
     let t = truth(&n, &["a", "b", "c"], &["y1", "y2", "y3", "y4", "w1"]);
     let (a, b, c) = (PATTERN[0], PATTERN[1], PATTERN[2]);
@@ -673,7 +673,7 @@ fn hierarchy_is_flattened_with_path_names() {
            not g2 (o, n1);
          endmodule",
     );
-    let cells: Vec<String> = n.gates().map(|g| n.cell(g).name.clone()).collect();
+    let cells: Vec<String> = n.gates().map(|g| n.cell(g).name.to_string()).collect();
     assert!(cells.contains(&"u1/u2/g".to_string()), "{cells:?}");
     assert!(cells.contains(&"u1/b0".to_string()), "{cells:?}");
     assert!(n.find_net("u1/u2/n1").is_some());
@@ -1291,7 +1291,7 @@ fn throughput() {
                 let inputs = n.cell_inputs(g).iter().map(|&i| n.net_name(i).to_string()).collect();
                 let output =
                     n.cell_output(g).map(|o| n.net_name(o).to_string()).unwrap_or_default();
-                (n.cell(g).name.clone(), kind, inputs, output)
+                (n.cell(g).name.to_string(), kind, inputs, output)
             })
             .collect();
         drop(n);

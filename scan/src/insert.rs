@@ -437,7 +437,7 @@ pub fn insert_scan(netlist: &Netlist, options: &ScanOptions<'_>) -> Result<Inser
                 scan_out,
                 scan_enable: options.scan_enable.clone(),
                 clock: clock.clone(),
-                cells: cells.iter().map(|&c| netlist.cell(c).name.clone()).collect(),
+                cells: cells.iter().map(|&c| netlist.cell(c).name.to_string()).collect(),
             });
             reports.push(ChainReport {
                 name: format!("chain{number}"),
@@ -596,7 +596,7 @@ fn stitch_instance_pin(
 /// Puts the scan multiplexer in front of `flop`'s data pin, selecting `previous` when `enable`
 /// is 1; returns the flip-flop's Q net (the next cell's `previous`).
 fn stitch_cell(netlist: &mut Netlist, flop: CellId, enable: NetId, previous: NetId) -> NetId {
-    let name = netlist.cell(flop).name.clone();
+    let name = netlist.cell(flop).name.to_string();
     let pos = netlist.cell(flop).pos;
     let d = netlist.cell_inputs(flop)[0];
     let q = netlist.cell_output(flop).expect("flip-flops always drive their Q net");

@@ -216,7 +216,7 @@ fn placement_order(
     if let Some(&first) = missing.first() {
         return Err(ScanError::Unplaced {
             missing: missing.len(),
-            example: netlist.cell(first).name.clone(),
+            example: netlist.cell(first).name.to_string(),
         });
     }
     let microns = |dbu: i64| dbu as f64 / placement.units_per_micron();

@@ -186,7 +186,7 @@ fn placement_order_is_never_longer_than_nearest_neighbour() {
     let mut rng = ChaCha8Rng::seed_from_u64(6);
     for &flop in netlist.flops() {
         placement.insert(
-            netlist.cell(flop).name.clone(),
+            netlist.cell(flop).name.to_string(),
             (rng.gen_range(0..100_000), rng.gen_range(0..100_000)),
         );
     }
@@ -348,7 +348,7 @@ proptest! {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         for &flop in netlist.flops() {
             let position = (rng.gen_range(0..50_000), rng.gen_range(0..50) * 2720);
-            placement.insert(netlist.cell(flop).name.clone(), position);
+            placement.insert(netlist.cell(flop).name.to_string(), position);
         }
         let opts = options(ChainLimit::Chains(chains), OrderMethod::Placement(&placement));
         let inserted = insert_scan(&netlist, &opts).expect("inserts");

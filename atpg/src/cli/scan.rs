@@ -152,7 +152,7 @@ pub fn run(args: &ScanArgs) -> Result<()> {
     };
     let written: HashMap<String, String> = names
         .into_iter()
-        .map(|(cell, name)| (inserted.netlist.cell(cell).name.clone(), name))
+        .map(|(cell, name)| (inserted.netlist.cell(cell).name.to_string(), name))
         .collect();
     for chain in &mut inserted.chains.chains {
         for cell in &mut chain.cells {

@@ -20,6 +20,7 @@ mod yosys;
 
 use std::rc::Rc;
 
+use compact_str::CompactString;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use self::flop_model::{FlopModel, FlopNets};
@@ -297,7 +298,7 @@ impl<'a, 'o> Elaborator<'a, 'o> {
                     )?;
                     nets.set(role, net);
                 }
-                self.make_flop(m.name.text.to_string(), m.name.pos, nets, model.negedge);
+                self.make_flop(m.name.text.into(), m.name.pos, nets, model.negedge);
                 Ok(())
             }
             ModuleKind::Unsupported { pos, message } => {
@@ -562,8 +563,10 @@ impl<'a, 'o> Elaborator<'a, 'o> {
         self.created = created;
     }
 
-    fn instance_name(&self, scope: &Scope<'a>, local: &str) -> String {
-        let mut s = String::with_capacity(scope.prefix.len() + local.len());
+    /// The cell name of instance `local` in `scope` (kept in place, without an allocation,
+    /// when short).
+    fn instance_name(&self, scope: &Scope<'a>, local: &str) -> CompactString {
+        let mut s = CompactString::with_capacity(scope.prefix.len() + local.len());
         s.push_str(&scope.prefix);
         s.push_str(local);
         s
@@ -577,7 +580,7 @@ impl<'a, 'o> Elaborator<'a, 'o> {
     ) -> Result<(), ParseError> {
         let name = match g.name {
             Some(n) => self.instance_name(scope, n.text),
-            None => format!("{}prim_{}", scope.prefix, g.generated_index),
+            None => compact_str::format_compact!("{}prim_{}", scope.prefix, g.generated_index),
         };
         let kind = match g.kind {
             Primitive::And => GateKind::And,
@@ -632,8 +635,11 @@ impl<'a, 'o> Elaborator<'a, 'o> {
                 let input = self.input_net(scope, &t.get(outputs), "a gate input", &name)?;
                 for k in 0..outputs {
                     let out = self.lvalue_scalar(scope, &t.get(k), "a gate output")?;
-                    let cell_name =
-                        if outputs == 1 { name.clone() } else { format!("{name}[{k}]") };
+                    let cell_name = if outputs == 1 {
+                        name.clone()
+                    } else {
+                        compact_str::format_compact!("{name}[{k}]")
+                    };
                     let cell = self.netlist.add_gate(cell_name, kind, &[input], out);
                     self.netlist.set_cell_pos(cell, g.pos);
                 }

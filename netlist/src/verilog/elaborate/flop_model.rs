@@ -11,6 +11,7 @@
 //! and optionally an inverted output `QN`/`QB`/`Q_N`, driven through an inverter. Supply pins
 //! (`VDD`, `GND`, `VSS`, ...) are ignored. Any other pin makes the module unrecognisable.
 
+use compact_str::CompactString;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::super::ast::{Connections, DeclKind, Direction, Expr as Ast, Instance, Module};
@@ -213,7 +214,7 @@ impl<'a> Elaborator<'a, '_> {
     /// Adds a D flip-flop (plus an inverter for a QN output).
     pub(super) fn make_flop(
         &mut self,
-        name: String,
+        name: CompactString,
         pos: SourcePos,
         nets: FlopNets,
         negedge: bool,

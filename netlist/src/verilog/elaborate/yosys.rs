@@ -8,6 +8,8 @@
 //! flip-flop. Asynchronous resets go to [`crate::FlopInfo`]'s `clear` (value 0) or `preset`
 //! (value 1), with their polarity.
 
+use compact_str::CompactString;
+
 use super::super::ast::{Connections, Expr as Ast, Instance};
 use super::signals::Scope;
 use super::Elaborator;
@@ -397,7 +399,7 @@ impl<'a> Elaborator<'a, '_> {
 
     pub(super) fn positioned_gate(
         &mut self,
-        name: String,
+        name: impl Into<CompactString>,
         kind: GateKind,
         inputs: &[NetId],
         out: NetId,
@@ -409,7 +411,7 @@ impl<'a> Elaborator<'a, '_> {
 
     /// A Yosys flip-flop or latch: enables and synchronous resets become multiplexers in
     /// front of D (Mux inputs are `[select, when_0, when_1]`).
-    pub(super) fn internal_flop(&mut self, name: String, pins: &CellPins, spec: FlopSpec) {
+    pub(super) fn internal_flop(&mut self, name: CompactString, pins: &CellPins, spec: FlopSpec) {
         let pos = pins.pos;
         let q = self.cell_pin(pins, &name, "Q");
         let mut d = self.cell_pin(pins, &name, "D");

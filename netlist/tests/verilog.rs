@@ -1028,6 +1028,9 @@ fn structural_errors() {
         ("module m(input [3:0] x, output y);\n  wire y, x;\nendmodule", "widths: 1 bit here", (2, 11)),
         ("module m(input [3:0] x, output y);\n  wire y, x = 1'b0;\nendmodule", "widths: 1 bit here", (2, 11)),
         ("module m(input x, output y);\n  output x;\nendmodule", "conflicting directions", (2, 10)),
+        // Positions inside name lists read straight from the bytes, over tabs and lines.
+        ("module m(input a, output y);\n  wire [1:0] v;\n  and g (y,\ta,\n\t v);\nendmodule", "`v` is 2 bits", (4, 3)),
+        ("module m(input [3:0] x, output y);\n  wire y,\n   \t x;\nendmodule", "widths: 1 bit here", (3, 6)),
         ("module m(input [3:0] x, output y);\n  assign y = x[4];\nendmodule", "out of range", (2, 16)),
         ("module m(input x, output y);\n  assign y = q[1];\nendmodule", "not declared", (2, 14)),
         ("module m(input x, output y);\n  assign y = x[0:1];\nendmodule", "1-bit net", (2, 14)),
@@ -1382,6 +1385,13 @@ fn plain_gate_statements_read_like_the_general_grammar() {
            and g5 (v_in, a, b
              ) ;
            not (v, n1);
+           wire n3, /* the byte-level reader stops here */ n4;
+           wire \\n5 , n6;
+           and g6 (n3, a, // and here
+             b);
+           or g7 (n4,\tn3,
+             \\n5 );
+           xnor g8(n6,n3,n4);
          endmodule";
     let plain = parse(body);
     let wrapped = common::general_grammar_only(body);
@@ -1389,7 +1399,7 @@ fn plain_gate_statements_read_like_the_general_grammar() {
     let general = parse(&wrapped);
     assert_eq!(describe(&plain), describe(&general));
     // `b1` is two buffers, one per output.
-    assert_eq!(plain.gate_count(), 8);
+    assert_eq!(plain.gate_count(), 11);
 }
 
 #[test]

@@ -119,13 +119,19 @@ pub(super) enum Kw {
 
 impl Kw {
     /// Classifies a simple identifier.
+    #[inline]
     fn from_word(word: &str) -> Option<Kw> {
         // Every keyword starts with two lower-case letters and has 2 to 12 characters; most
-        // netlist names (`n123`, `_05_`, `G12`) fail this at once.
+        // netlist names (`n123`, `_05_`, `G12`) fail this at once, inlined where names are read.
         let b = word.as_bytes();
         if b.len() < 2 || b.len() > 12 || !b[0].is_ascii_lowercase() || !b[1].is_ascii_lowercase() {
             return None;
         }
+        Kw::keyword(word)
+    }
+
+    /// The keyword `word` is, if any.
+    fn keyword(word: &str) -> Option<Kw> {
         Some(match word {
             "module" => Kw::Module,
             "macromodule" => Kw::Macromodule,
@@ -479,6 +485,12 @@ pub(super) struct Token {
 }
 
 impl Token {
+    /// The cursor at the start of this token, for an identifier (an escaped identifier's span
+    /// leaves out its backslash).
+    pub(super) fn cursor(&self) -> Cursor {
+        Cursor { offset: self.start, line: self.line, column: self.column }
+    }
+
     /// Where the token is.
     pub(super) fn pos(&self) -> SourcePos {
         SourcePos { line: self.line, column: self.column }
@@ -573,6 +585,65 @@ impl<'a> Source<'a> {
                     line: lexer.line,
                     column: lexer.column,
                 };
+            }
+        }
+    }
+
+    /// Reads a list of plain identifiers, `name sep name ... close`, straight from the bytes at
+    /// `from`: one pass over the list without dispatching on every token, for the name lists
+    /// of gate terminals and wire declarations a large netlist is made of. Only blanks (space,
+    /// tab, carriage return, line feed) may stand around the names. Each name is passed to
+    /// `name` as the [`Tok::Ident`] token the lexer would have made; the result is the cursor
+    /// after `close`.
+    ///
+    /// `None` for anything else (comments, attributes, directives, escaped or system names,
+    /// keywords, other characters, the end of the text), after passing the names before it:
+    /// the caller then drops those and reads the list token by token.
+    pub(super) fn plain_names(
+        &self,
+        from: Cursor,
+        sep: u8,
+        close: u8,
+        mut name: impl FnMut(Token),
+    ) -> Option<Cursor> {
+        let bytes = self.text.as_bytes();
+        let (mut at, mut line, mut column) = (from.offset as usize, from.line, from.column);
+        let blanks = |at: &mut usize, line: &mut u32, column: &mut u32| loop {
+            match bytes.get(*at) {
+                Some(b' ' | b'\t' | b'\r') => *column += 1,
+                Some(b'\n') => {
+                    *line += 1;
+                    *column = 1;
+                }
+                _ => break,
+            }
+            *at += 1;
+        };
+        loop {
+            blanks(&mut at, &mut line, &mut column);
+            let start = at;
+            if !is_ident_start(*bytes.get(start)?) {
+                return None;
+            }
+            at = bytes[start + 1..]
+                .iter()
+                .position(|&b| !is_ident_char(b))
+                .map_or(bytes.len(), |p| start + 1 + p);
+            // Identifier bytes are ASCII, so both ends are character boundaries.
+            if Kw::from_word(&self.text[start..at]).is_some() {
+                return None;
+            }
+            name(Token { kind: Tok::Ident, start: start as u32, end: at as u32, line, column });
+            column += (at - start) as u32;
+            blanks(&mut at, &mut line, &mut column);
+            let b = *bytes.get(at)?;
+            at += 1;
+            column += 1;
+            if b == close {
+                return Some(Cursor { offset: at as u32, line, column });
+            }
+            if b != sep {
+                return None;
             }
         }
     }

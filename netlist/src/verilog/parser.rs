@@ -514,16 +514,26 @@ fn port_declaration<'a>(
     }
 }
 
-/// `wire a, b;` with plain names only (after the net kind keyword), read token by token like
-/// [`simple_gate`]: netlists declare a wire per net. `None`, with nothing added, for any other
-/// shape, which [`net_declaration`] then reads from the same place.
+/// `wire a, b;` with plain names only (after the net kind keyword), read like [`simple_gate`]:
+/// netlists declare a wire per net. `None`, with nothing added, for any other shape, which
+/// [`net_declaration`] then reads from the same place.
 fn simple_net_declaration<'a>(
     i: Input<'a>,
     kind: NetKind,
     m: &mut Module<'a>,
 ) -> Option<Input<'a>> {
-    let mut i = i;
     let first = m.decls.len();
+    // Straight from the bytes; failing that, token by token.
+    let decl = |name| Decl { name, kind: DeclKind::Net(kind), range: None };
+    let text = i.source_text();
+    let fast = i.plain_names_here(b',', b';', |t| {
+        m.decls.push(decl(Name { text: t.text(text), pos: t.pos() }));
+    });
+    if fast.is_some() {
+        return fast;
+    }
+    m.decls.truncate(first);
+    let mut i = i;
     let mut t = i.peek();
     while matches!(t.kind, Tok::Ident | Tok::Escaped) {
         let name = Name { text: i.text(&t), pos: t.pos() };
@@ -690,10 +700,12 @@ fn is_strength(i: &Input<'_>) -> bool {
 }
 
 /// The commonest gate statement, `and [name] (y, a, b);` with plain names only (after the
-/// keyword), read token by token without nom's machinery: the statement that makes up most of
-/// a large netlist. `None`, with nothing added to the module, for any other shape (strengths,
-/// delays, selects or expressions, several instances, errors), which [`gate_instantiation`]
-/// then reads from the same place, producing the same item this would have.
+/// keyword), read without nom's machinery (the terminal list straight from the bytes when it
+/// holds nothing but names and blanks, else token by token): the statement that makes up most
+/// of a large netlist. `None`, with nothing added to the module, for any other shape
+/// (strengths, delays, selects or expressions, several instances, errors), which
+/// [`gate_instantiation`] then reads from the same place, producing the same item this would
+/// have.
 fn simple_gate<'a>(
     i: Input<'a>,
     kind: Primitive,
@@ -714,16 +726,15 @@ fn simple_gate<'a>(
         return None;
     }
     let first = m.terminals.len();
-    let parsed = loop {
-        t = i.advance();
-        if !is_name(&t) {
-            break false;
+    // The terminals straight from the bytes; failing that, token by token.
+    let parsed = match i.plain_names_after(b',', b')', |t| m.terminals.push(Terminal::name(&t))) {
+        Some(after) => {
+            i = after;
+            i.peek().kind == Tok::Semi
         }
-        m.terminals.push(Terminal::name(&t));
-        match i.advance().kind {
-            Tok::Comma => {}
-            Tok::RParen => break i.advance().kind == Tok::Semi,
-            _ => break false,
+        None => {
+            m.terminals.truncate(first);
+            terminals_token_by_token(&mut i, m)
         }
     };
     let range = (u32::try_from(first), u32::try_from(m.terminals.len()));
@@ -739,6 +750,24 @@ fn simple_gate<'a>(
         terminals: start..end,
     }));
     Some(i.skip(1))
+}
+
+/// The plain-name terminals after `(` up to `)`, token by token, for [`simple_gate`]: whether
+/// they are followed by `;`, with `i` there.
+fn terminals_token_by_token<'a>(i: &mut Input<'a>, m: &mut Module<'a>) -> bool {
+    let is_name = |t: &Token| matches!(t.kind, Tok::Ident | Tok::Escaped);
+    loop {
+        let t = i.advance();
+        if !is_name(&t) {
+            return false;
+        }
+        m.terminals.push(Terminal::name(&t));
+        match i.advance().kind {
+            Tok::Comma => {}
+            Tok::RParen => return i.advance().kind == Tok::Semi,
+            _ => return false,
+        }
+    }
 }
 
 /// `and [strength] [#delay] [name] (y, a, b), [name] (...);` (after the keyword).

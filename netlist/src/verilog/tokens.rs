@@ -88,6 +88,42 @@ impl<'a> Input<'a> {
         self.tok
     }
 
+    /// The list of plain names `name sep name ... close` that starts right after the current
+    /// token, read straight from the bytes (see [`Source::plain_names`]); the input after
+    /// `close`, or `None` (names may have been passed already) when the list is not that simple.
+    pub(super) fn plain_names_after(
+        &self,
+        sep: u8,
+        close: u8,
+        name: impl FnMut(Token),
+    ) -> Option<Self> {
+        let after = self.source.plain_names(self.after, sep, close, name)?;
+        Some(self.resume(after))
+    }
+
+    /// [`Input::plain_names_after`] for a list that starts with the current token, an
+    /// identifier.
+    pub(super) fn plain_names_here(
+        &self,
+        sep: u8,
+        close: u8,
+        name: impl FnMut(Token),
+    ) -> Option<Self> {
+        if self.tok.kind != Tok::Ident {
+            return None;
+        }
+        let after = self.source.plain_names(self.tok.cursor(), sep, close, name)?;
+        Some(self.resume(after))
+    }
+
+    /// The input whose current token is the one after `cursor`.
+    fn resume(&self, cursor: Cursor) -> Self {
+        let mut i = *self;
+        i.after = cursor;
+        self.source.next_token(&mut i.tok, &mut i.after);
+        i
+    }
+
     /// A token's text.
     pub(super) fn text(&self, tok: &Token) -> &'a str {
         tok.text(self.source.text)

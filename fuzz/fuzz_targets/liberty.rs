@@ -9,9 +9,13 @@ fuzz_target!(|data: &[u8]| {
     let Ok(library) = netlist::Library::parse(text, "fuzz.lib") else { return };
     for cell in library.cells() {
         let mut netlist = netlist::Netlist::new("fuzz");
-        let connections: Vec<(String, netlist::NetId)> =
-            cell.pin_names().iter().map(|p| (p.to_string(), netlist.net(&format!("net_{p}")))).collect();
-        let connections: Vec<(&str, netlist::NetId)> = connections.iter().map(|(p, n)| (p.as_str(), *n)).collect();
+        let connections: Vec<(String, netlist::NetId)> = cell
+            .pin_names()
+            .iter()
+            .map(|p| (p.to_string(), netlist.net(&format!("net_{p}"))))
+            .collect();
+        let connections: Vec<(&str, netlist::NetId)> =
+            connections.iter().map(|(p, n)| (p.as_str(), *n)).collect();
         if cell.instantiate(&mut netlist, "u0", &connections, Default::default()).is_ok() {
             let _ = netlist.check();
             let _ = netlist.levelize();

@@ -6,13 +6,17 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let Ok(netlist) = netlist::verilog::parse_verilog(text, "fuzz.v", &Default::default()) else { return };
+    let Ok(netlist) = netlist::verilog::parse_verilog(text, "fuzz.v", &Default::default()) else {
+        return;
+    };
     let _ = netlist.check();
     let _ = netlist.levelize();
     // A net that is both an input and an output port, or an output declared twice, cannot be
     // written as distinct Verilog ports: skip the round trip for those.
-    let inputs: Vec<&str> = netlist.inputs().iter().map(|&c| netlist.cell(c).name.as_str()).collect();
-    let mut outputs: Vec<&str> = netlist.outputs().iter().map(|&c| netlist.cell(c).name.as_str()).collect();
+    let inputs: Vec<&str> =
+        netlist.inputs().iter().map(|&c| netlist.cell(c).name.as_str()).collect();
+    let mut outputs: Vec<&str> =
+        netlist.outputs().iter().map(|&c| netlist.cell(c).name.as_str()).collect();
     if outputs.iter().any(|o| inputs.contains(o)) {
         return;
     }
@@ -21,6 +25,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let written = netlist::verilog_writer::write_verilog(&netlist);
-    let back = netlist::verilog::parse_verilog(&written, "fuzz.v", &Default::default()).expect("written Verilog parses");
+    let back = netlist::verilog::parse_verilog(&written, "fuzz.v", &Default::default())
+        .expect("written Verilog parses");
     assert_eq!(netlist.structural_difference(&back), None, "{written}");
 });

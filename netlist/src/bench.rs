@@ -62,6 +62,9 @@ struct Parsed<'a> {
     statement: Statement<'a>,
     /// Where the gate's arguments are in the batch's argument list.
     args: std::ops::Range<usize>,
+    /// Where the statement's names (the signal it declares or defines, then the arguments)
+    /// are in the batch's name list.
+    names: std::ops::Range<usize>,
 }
 
 /// Parses one line (without its newline); a gate's arguments go to `args` (cleared first).
@@ -242,6 +245,7 @@ impl<'f> BenchReader<'f> {
         let mut batch: Vec<Parsed<'_>> = Vec::with_capacity(BATCH);
         let mut batch_args: Vec<&str> = Vec::new();
         let mut batch_names: Vec<&str> = Vec::new();
+        let mut batch_nets: Vec<Option<NetId>> = Vec::new();
         loop {
             batch.clear();
             batch_args.clear();
@@ -253,6 +257,7 @@ impl<'f> BenchReader<'f> {
                 let line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
                 match statement(line, &mut args) {
                     Ok(Some(statement)) => {
+                        let first_name = batch_names.len();
                         match statement {
                             Statement::Input(signal) | Statement::Output(signal) => {
                                 batch_names.push(signal)
@@ -269,6 +274,7 @@ impl<'f> BenchReader<'f> {
                             line,
                             statement,
                             args: first_arg..batch_args.len(),
+                            names: first_name..batch_names.len(),
                         });
                         if batch.len() == BATCH {
                             break;
@@ -284,7 +290,7 @@ impl<'f> BenchReader<'f> {
                 }
             }
             let batch_done = batch.is_empty() && syntax_error.is_none();
-            self.netlist.prefetch_nets(&batch_names);
+            self.netlist.prefetch_nets(&batch_names, &mut batch_nets);
             for parsed in batch.drain(..) {
                 self.line_count = parsed.line_number;
                 self.apply(
@@ -292,6 +298,7 @@ impl<'f> BenchReader<'f> {
                     parsed.line,
                     parsed.statement,
                     &batch_args[parsed.args],
+                    &batch_nets[parsed.names],
                 )?;
             }
             if let Some((line_number, error)) = syntax_error {
@@ -306,12 +313,15 @@ impl<'f> BenchReader<'f> {
     }
 
     /// Applies one parsed statement of line `line_number` (whose text is `line`) to the netlist.
+    /// `known[k]` is the net of the statement's `k`-th name if the look-ahead found it (see
+    /// [`Netlist::prefetch_nets`]): the signal it declares or defines, then the arguments.
     fn apply(
         &mut self,
         line_number: u32,
         line: &str,
         statement: Statement<'_>,
         args: &[&str],
+        known: &[Option<NetId>],
     ) -> Result<(), ParseError> {
         let file = self.file;
         let error_at = |rest: &str, message: String| {
@@ -322,9 +332,16 @@ impl<'f> BenchReader<'f> {
             line: line_number,
             column: line[..line.len() - s.len()].chars().count() as u32 + 1,
         };
+        // The `k`-th name's net: the one found by the look-ahead, or looked up (made) now.
+        fn net_of(netlist: &mut Netlist, known: &[Option<NetId>], k: usize, name: &str) -> NetId {
+            match known.get(k) {
+                Some(&Some(net)) => net,
+                _ => netlist.net(name),
+            }
+        }
         match statement {
             Statement::Input(signal) => {
-                let net = self.netlist.net(signal);
+                let net = net_of(&mut self.netlist, known, 0, signal);
                 if let Some(first) = self.netlist.net_driver(net) {
                     return Err(error_at(
                         &line[line.find(signal).unwrap_or(0)..],
@@ -340,7 +357,7 @@ impl<'f> BenchReader<'f> {
             Statement::Output(signal) => {
                 // A repeated OUTPUT is a second observation point of the same net (ITC'99 b05
                 // has ten); it counts as its own primary output, as the published figures do.
-                let net = self.netlist.net(signal);
+                let net = net_of(&mut self.netlist, known, 0, signal);
                 if let Some(first) = self.outputs_seen.insert(net, line_number) {
                     self.netlist.warn(
                         Some(SourcePos { line: line_number, column: 1 }),
@@ -368,7 +385,7 @@ impl<'f> BenchReader<'f> {
                         format!("`{function}` takes {expected} input(s), found {}", args.len()),
                     ));
                 }
-                let out = self.netlist.net(output);
+                let out = net_of(&mut self.netlist, known, 0, output);
                 if let Some(first) = self.netlist.net_driver(out) {
                     return Err(error_at(
                         line.trim_start(),
@@ -379,7 +396,9 @@ impl<'f> BenchReader<'f> {
                     ));
                 }
                 self.inputs.clear();
-                self.inputs.extend(args.iter().map(|a| self.netlist.net(a)));
+                for (k, a) in args.iter().enumerate() {
+                    self.inputs.push(net_of(&mut self.netlist, known, k + 1, a));
+                }
                 let cell = match kind {
                     Some(kind) => self.netlist.add_gate(output, kind, &self.inputs, out),
                     None => self.netlist.add_flop(output, self.inputs[0], out, FlopInfo::default()),

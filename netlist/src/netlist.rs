@@ -526,10 +526,15 @@ impl Netlist {
     /// for them (see [`NameTable::prefetch`]), then the graph nodes of those already known,
     /// which connecting a pin to them updates. Readers call this for a batch of statements
     /// before building them, so that the batch's cache misses overlap.
-    pub(crate) fn prefetch_nets(&self, names: &[&str]) {
+    ///
+    /// `found[k]` is set to the net called `names[k]`, if it exists now: a net never loses its
+    /// name, so a reader can take it instead of looking the name up a second time.
+    pub(crate) fn prefetch_nets(&self, names: &[&str], found: &mut Vec<Option<NetId>>) {
         const CHUNK: usize = 64;
+        found.clear();
         self.net_by_name.prefetch(names.iter().copied());
         if self.net_by_name.len() == 0 {
+            found.resize(names.len(), None);
             return;
         }
         for chunk in names.chunks(CHUNK) {
@@ -538,7 +543,9 @@ impl Netlist {
             for name in chunk {
                 let inline = NameKey::inline(name);
                 let hash = NameTable::hash(name);
-                if let Ok(net) = self.net_by_name.probe(hash, name, inline, &self.names) {
+                let net = self.net_by_name.probe(hash, name, inline, &self.names).ok();
+                found.push(net);
+                if let Some(net) = net {
                     nodes[count] = net.node();
                     count += 1;
                 }

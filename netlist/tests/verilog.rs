@@ -1424,3 +1424,29 @@ fn directives_are_noted_once_when_the_reader_reads_a_statement_again() {
         .collect();
     assert_eq!(notes.len(), 2, "{notes:?}");
 }
+
+#[test]
+fn reading_a_net_the_reader_generated_is_an_error_in_any_look_ahead_batch() {
+    // `(a & b) | c` needs an intermediate net, named after the target `y`. A gate reading that
+    // name is an error, whether it comes in the same batch of 64 items the reader looks ahead
+    // over as the `assign` (the name is then not a net yet when the batch is looked up) or in
+    // a later one (it is, and the look-ahead's net must not be taken for the gate's).
+    let made = parse("module m(input a, b, c, output y);\n  assign y = (a & b) | c;\nendmodule\n");
+    let generated: Vec<String> = made
+        .nets()
+        .map(|n| made.net_name(n).to_string())
+        .filter(|n| n.starts_with("y_n"))
+        .collect();
+    assert_eq!(generated.len(), 1, "{generated:?}");
+    for filler in [0, 100] {
+        let mut text = String::from("module m(input a, b, c, output y, z);\n");
+        text.push_str("  assign y = (a & b) | c;\n");
+        for k in 0..filler {
+            text.push_str(&format!("  buf f{k} (w{k}, a);\n"));
+        }
+        text.push_str(&format!("  and g (z, a, {});\nendmodule\n", generated[0]));
+        let e = parse_verilog(&text, "gen.v", &VerilogOptions::default()).unwrap_err();
+        assert!(e.message.contains("collides with a net the reader generated"), "{e}");
+        assert_eq!((e.pos.line, e.pos.column), (filler + 3, 16), "{e}");
+    }
+}

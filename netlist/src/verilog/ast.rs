@@ -182,6 +182,11 @@ impl<'m, 'a> Terminals<'m, 'a> {
         self.terminals.len()
     }
 
+    /// Whether every terminal is a plain name.
+    pub(super) fn all_plain(&self) -> bool {
+        self.terminals.iter().all(|t| t.len != Terminal::EXPR)
+    }
+
     /// Terminal `k` (`k < len()`) as an expression: a plain name costs no allocation.
     pub(super) fn get(&self, k: usize) -> Cow<'m, Expr<'a>> {
         let t = self.terminals[k];

@@ -422,20 +422,38 @@ impl<'a, 'o> Elaborator<'a, 'o> {
         }
         // Names are looked up a batch of items ahead (see `Netlist::prefetch_nets`), so that
         // the cache misses of a batch overlap. Only in the top module, whose local names are
-        // the net names; the items are then elaborated one by one, in order, as before.
+        // the net names; the items are then elaborated one by one, in order, as before, gates
+        // taking the nets the look-ahead found.
         const LOOK_AHEAD: usize = 64;
+        let top = scope.prefix.is_empty();
         let mut names: Vec<&str> = Vec::new();
+        let mut found: Vec<Option<NetId>> = Vec::new();
+        // Where the names of each item of the batch start in `names`, and where the last end.
+        let mut starts = [0usize; LOOK_AHEAD + 1];
         for (k, item) in m.items.iter().enumerate() {
-            if k % LOOK_AHEAD == 0 && scope.prefix.is_empty() {
+            let in_batch = k % LOOK_AHEAD;
+            if in_batch == 0 && top {
                 names.clear();
-                for item in m.items[k..].iter().take(LOOK_AHEAD) {
+                let batch = &m.items[k..m.items.len().min(k + LOOK_AHEAD)];
+                for (b, item) in batch.iter().enumerate() {
+                    starts[b] = names.len();
                     item_names(m.item(item), m, &mut names);
                 }
-                self.netlist.prefetch_nets(&names);
+                starts[batch.len()] = names.len();
+                self.netlist.prefetch_nets(&names, &mut found);
             }
             match m.item(item) {
                 ItemRef::Assign(a) => self.assign(scope, a)?,
-                ItemRef::Gate(g) => self.gate(scope, g, g.terminals_of(m))?,
+                ItemRef::Gate(g) => {
+                    let t = g.terminals_of(m);
+                    // The names of a gate whose terminals are all plain are its terminals.
+                    let known = if top && t.all_plain() {
+                        &found[starts[in_batch]..starts[in_batch + 1]]
+                    } else {
+                        &[]
+                    };
+                    self.gate(scope, g, t, known)?
+                }
                 ItemRef::Instance(inst) => self.instance(scope, inst)?,
             }
         }
@@ -572,11 +590,14 @@ impl<'a, 'o> Elaborator<'a, 'o> {
         s
     }
 
+    /// A gate primitive. `known[k]`, if given, is the net the look-ahead found for terminal
+    /// `k`, a plain name, in the top module (see [`Elaborator::known_net`]).
     fn gate(
         &mut self,
         scope: &mut Scope<'a>,
         g: &GateInstance<'a>,
         t: Terminals<'_, 'a>,
+        known: &[Option<NetId>],
     ) -> Result<(), ParseError> {
         let name = match g.name {
             Some(n) => self.instance_name(scope, n.text),
@@ -632,9 +653,15 @@ impl<'a, 'o> Elaborator<'a, 'o> {
                     ));
                 }
                 let outputs = t.len() - 1;
-                let input = self.input_net(scope, &t.get(outputs), "a gate input", &name)?;
+                let input = match self.known_net(known, outputs) {
+                    Some(net) if scope.params.is_empty() => net,
+                    _ => self.input_net(scope, &t.get(outputs), "a gate input", &name)?,
+                };
                 for k in 0..outputs {
-                    let out = self.lvalue_scalar(scope, &t.get(k), "a gate output")?;
+                    let out = match self.known_net(known, k) {
+                        Some(net) => net,
+                        None => self.lvalue_scalar(scope, &t.get(k), "a gate output")?,
+                    };
                     let cell_name = if outputs == 1 {
                         name.clone()
                     } else {
@@ -652,11 +679,17 @@ impl<'a, 'o> Elaborator<'a, 'o> {
                         "a gate needs an output and at least one input",
                     ));
                 }
-                let out = self.lvalue_scalar(scope, &t.get(0), "a gate output")?;
+                let out = match self.known_net(known, 0) {
+                    Some(net) => net,
+                    None => self.lvalue_scalar(scope, &t.get(0), "a gate output")?,
+                };
                 let mut inputs = std::mem::take(&mut self.gate_inputs);
                 inputs.clear();
                 for k in 1..t.len() {
-                    inputs.push(self.input_net(scope, &t.get(k), "a gate input", &name)?);
+                    inputs.push(match self.known_net(known, k) {
+                        Some(net) if scope.params.is_empty() => net,
+                        _ => self.input_net(scope, &t.get(k), "a gate input", &name)?,
+                    });
                 }
                 let cell = self.netlist.add_gate(name, kind, &inputs, out);
                 self.gate_inputs = inputs;
@@ -664,6 +697,14 @@ impl<'a, 'o> Elaborator<'a, 'o> {
             }
         }
         Ok(())
+    }
+
+    /// The net of plain-name terminal `k` if the look-ahead found it (`known[k]`) and it is
+    /// what [`Elaborator::signal`] returns for the name in the top module: a net the reader
+    /// did not generate. A net never loses its name, so the net found before the batch is the
+    /// net now. `None` sends the terminal down the general path.
+    fn known_net(&self, known: &[Option<NetId>], k: usize) -> Option<NetId> {
+        known.get(k).copied().flatten().filter(|&net| !self.netlist.net_data(net).internal)
     }
 
     /// A module, cell or flip-flop instance.

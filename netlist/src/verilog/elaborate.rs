@@ -591,7 +591,7 @@ impl<'a, 'o> Elaborator<'a, 'o> {
     }
 
     /// A gate primitive. `known[k]`, if given, is the net the look-ahead found for terminal
-    /// `k`, a plain name, in the top module (see [`Elaborator::known_net`]).
+    /// `k`, a plain name, in the top module (see [`Elaborator::gate_output`]).
     fn gate(
         &mut self,
         scope: &mut Scope<'a>,
@@ -653,15 +653,9 @@ impl<'a, 'o> Elaborator<'a, 'o> {
                     ));
                 }
                 let outputs = t.len() - 1;
-                let input = match self.known_net(known, outputs) {
-                    Some(net) if scope.params.is_empty() => net,
-                    _ => self.input_net(scope, &t.get(outputs), "a gate input", &name)?,
-                };
+                let input = self.gate_input(scope, t, known, outputs, &name)?;
                 for k in 0..outputs {
-                    let out = match self.known_net(known, k) {
-                        Some(net) => net,
-                        None => self.lvalue_scalar(scope, &t.get(k), "a gate output")?,
-                    };
+                    let out = self.gate_output(scope, t, known, k)?;
                     let cell_name = if outputs == 1 {
                         name.clone()
                     } else {
@@ -679,17 +673,11 @@ impl<'a, 'o> Elaborator<'a, 'o> {
                         "a gate needs an output and at least one input",
                     ));
                 }
-                let out = match self.known_net(known, 0) {
-                    Some(net) => net,
-                    None => self.lvalue_scalar(scope, &t.get(0), "a gate output")?,
-                };
+                let out = self.gate_output(scope, t, known, 0)?;
                 let mut inputs = std::mem::take(&mut self.gate_inputs);
                 inputs.clear();
                 for k in 1..t.len() {
-                    inputs.push(match self.known_net(known, k) {
-                        Some(net) if scope.params.is_empty() => net,
-                        _ => self.input_net(scope, &t.get(k), "a gate input", &name)?,
-                    });
+                    inputs.push(self.gate_input(scope, t, known, k, &name)?);
                 }
                 let cell = self.netlist.add_gate(name, kind, &inputs, out);
                 self.gate_inputs = inputs;
@@ -699,12 +687,36 @@ impl<'a, 'o> Elaborator<'a, 'o> {
         Ok(())
     }
 
-    /// The net of plain-name terminal `k` if the look-ahead found it (`known[k]`) and it is
-    /// what [`Elaborator::signal`] returns for the name in the top module: a net the reader
-    /// did not generate. A net never loses its name, so the net found before the batch is the
-    /// net now. `None` sends the terminal down the general path.
-    fn known_net(&self, known: &[Option<NetId>], k: usize) -> Option<NetId> {
-        known.get(k).copied().flatten().filter(|&net| !self.netlist.net_data(net).internal)
+    /// The net gate terminal `k` drives. `known[k]`, if given, is the net the look-ahead found
+    /// for it (a net never loses its name, so that is the net now); it is taken when it is what
+    /// [`Elaborator::signal`] would return, else the terminal goes down the general path.
+    fn gate_output(
+        &mut self,
+        scope: &mut Scope<'a>,
+        t: Terminals<'_, 'a>,
+        known: &[Option<NetId>],
+        k: usize,
+    ) -> Result<NetId, ParseError> {
+        match self.own_net(known.get(k).copied().flatten()) {
+            Some(net) => Ok(net),
+            None => self.lvalue_scalar(scope, &t.get(k), "a gate output"),
+        }
+    }
+
+    /// The net gate terminal `k` reads, like [`Elaborator::gate_output`]; a name may also be a
+    /// parameter, so the look-ahead's net is taken only in a module without parameters.
+    fn gate_input(
+        &mut self,
+        scope: &mut Scope<'a>,
+        t: Terminals<'_, 'a>,
+        known: &[Option<NetId>],
+        k: usize,
+        gate: &str,
+    ) -> Result<NetId, ParseError> {
+        match self.own_net(known.get(k).copied().flatten()) {
+            Some(net) if scope.params.is_empty() => Ok(net),
+            _ => self.input_net(scope, &t.get(k), "a gate input", gate),
+        }
     }
 
     /// A module, cell or flip-flop instance.

@@ -19,7 +19,7 @@ use super::tokens::{at, fail, fatal, identifier, tok, Input, PResult, SyntaxErro
 pub(super) fn expression(i: Input<'_>) -> PResult<'_, Expr<'_>> {
     // Fast path for the commonest expression in a netlist, a lone name before a separator.
     let t = i.peek();
-    if matches!(t.kind, Tok::Ident | Tok::Escaped) {
+    if t.is_name() {
         let next = i.skip(1);
         if matches!(
             next.peek().kind,

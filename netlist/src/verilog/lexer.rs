@@ -491,6 +491,11 @@ impl Token {
         Cursor { offset: self.start, line: self.line, column: self.column }
     }
 
+    /// Whether it is a name, plain or escaped.
+    pub(super) fn is_name(&self) -> bool {
+        matches!(self.kind, Tok::Ident | Tok::Escaped)
+    }
+
     /// Where the token is.
     pub(super) fn pos(&self) -> SourcePos {
         SourcePos { line: self.line, column: self.column }
@@ -511,8 +516,8 @@ pub(super) struct Cursor {
 }
 
 /// One source text, lexed on demand: the parser asks for the token after a [`Cursor`], which
-/// moves past it, so no token array is ever built (on a million-gate
-/// netlist that array was a quarter of a gigabyte, and writing it cost more than lexing).
+/// moves past it, so no token array is ever built (on a million-gate netlist that array was a
+/// quarter of a gigabyte, and writing it cost more than lexing).
 ///
 /// Every parser position over the text shares this: what lexing noticed on the way (skipped
 /// directives) and the lexical error it stopped at, if any. Lexing is deterministic, so a

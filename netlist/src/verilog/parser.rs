@@ -24,7 +24,7 @@ use super::ast::{
     Module, Name, NetKind, Param, ParamOverrides, Primitive, Range, SourceFile, Terminal,
 };
 use super::expression::{expected_any, expression, primary};
-use super::lexer::{Kw, Tok, Token};
+use super::lexer::{Kw, Tok};
 use super::tokens::{at, fail, fatal, identifier, kw, tok, Input, PResult, SyntaxError};
 use crate::error::SourcePos;
 
@@ -535,9 +535,8 @@ fn simple_net_declaration<'a>(
     m.decls.truncate(first);
     let mut i = i;
     let mut t = i.peek();
-    while matches!(t.kind, Tok::Ident | Tok::Escaped) {
-        let name = Name { text: i.text(&t), pos: t.pos() };
-        m.decls.push(Decl { name, kind: DeclKind::Net(kind), range: None });
+    while t.is_name() {
+        m.decls.push(decl(Name { text: i.text(&t), pos: t.pos() }));
         match i.advance().kind {
             Tok::Comma => t = i.advance(),
             Tok::Semi => {
@@ -712,10 +711,9 @@ fn simple_gate<'a>(
     pos: SourcePos,
     m: &mut Module<'a>,
 ) -> Option<Input<'a>> {
-    let is_name = |t: &Token| matches!(t.kind, Tok::Ident | Tok::Escaped);
     let mut i = i;
     let mut t = i.peek();
-    let name = if is_name(&t) {
+    let name = if t.is_name() {
         let name = Name { text: i.text(&t), pos: t.pos() };
         t = i.advance();
         Some(name)
@@ -755,10 +753,9 @@ fn simple_gate<'a>(
 /// The plain-name terminals after `(` up to `)`, token by token, for [`simple_gate`]: whether
 /// they are followed by `;`, with `i` there.
 fn terminals_token_by_token<'a>(i: &mut Input<'a>, m: &mut Module<'a>) -> bool {
-    let is_name = |t: &Token| matches!(t.kind, Tok::Ident | Tok::Escaped);
     loop {
         let t = i.advance();
-        if !is_name(&t) {
+        if !t.is_name() {
             return false;
         }
         m.terminals.push(Terminal::name(&t));
@@ -846,7 +843,7 @@ fn terminal_list<'a>(
 /// One gate terminal, appended to the module's terminals.
 fn terminal<'a>(i: Input<'a>, m: &mut Module<'a>) -> Result<Input<'a>, nom::Err<SyntaxError>> {
     let t = i.peek();
-    if matches!(t.kind, Tok::Ident | Tok::Escaped) {
+    if t.is_name() {
         let next = i.skip(1);
         if matches!(next.peek().kind, Tok::Comma | Tok::RParen) {
             m.terminals.push(Terminal::name(&t));

@@ -233,10 +233,8 @@ impl<'a> Elaborator<'a, '_> {
         // vector's name is never a net (its bits are). Most uses of a name come after the
         // first, so this skips the lookup in the scope's table for them.
         if scope.prefix.is_empty() {
-            if let Some(net) = self.netlist.find_net(name.text) {
-                if !self.netlist.net_data(net).internal {
-                    return Ok(Signal::Scalar(net));
-                }
+            if let Some(net) = self.own_net(self.netlist.find_net(name.text)) {
+                return Ok(Signal::Scalar(net));
             }
         }
         if !scope.special.is_empty() {
@@ -253,6 +251,12 @@ impl<'a> Elaborator<'a, '_> {
             }
         }
         Ok(Signal::Scalar(self.named_net(&scope.prefix, name.text, name.pos, scope.file)?))
+    }
+
+    /// `net`, the net of some name of the top module, if it is that name's signal there: a net
+    /// the reader did not generate (see [`Elaborator::signal`]).
+    pub(super) fn own_net(&self, net: Option<NetId>) -> Option<NetId> {
+        net.filter(|&net| !self.netlist.net_data(net).internal)
     }
 
     /// The net of a one-bit name (declared scalar, implicit, or a one-bit vector), or `None`

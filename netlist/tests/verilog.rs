@@ -1450,3 +1450,30 @@ fn reading_a_net_the_reader_generated_is_an_error_in_any_look_ahead_batch() {
         assert_eq!((e.pos.line, e.pos.column), (filler + 3, 16), "{e}");
     }
 }
+
+#[test]
+fn gate_terminals_naming_vectors_read_their_bits_in_any_look_ahead_batch() {
+    // The reader looks a batch of gates ahead and takes a name that is no net yet, and no
+    // port, vector or special net, as the net of that name. Vectors declared in the module
+    // body are not nets before their first use: a terminal naming one must still read its bit
+    // (a one-bit vector, or `\w[1] `), or be an error when the vector is wider.
+    for filler in [0, 100] {
+        let mut text = String::from("module m(input a, output y, z);\n  wire [0:0] v;\n");
+        text.push_str("  wire [1:0] w;\n");
+        for k in 0..filler {
+            text.push_str(&format!("  buf f{k} (x{k}, a);\n"));
+        }
+        text.push_str("  buf g1 (v, a);\n  buf g2 (\\w[1] , v);\n  and g3 (y, v, \\w[1] );\n");
+        text.push_str("  buf g4 (z, w[1]);\nendmodule\n");
+        let n = parse(&text);
+        for bit in ["v[0]", "w[1]"] {
+            assert_eq!(n.driver_count(net(&n, bit)), 1, "{bit}");
+        }
+        assert_eq!(n.find_net("v"), None);
+        assert_eq!(n.find_net("w"), None);
+        let wide = text.replace("buf g4 (z, w[1])", "buf g4 (z, w)");
+        let e = parse_err(&wide);
+        assert!(e.message.contains("must be 1 bit wide"), "{e}");
+        assert_eq!((e.pos.line, e.pos.column), (filler + 7, 14), "{e}");
+    }
+}

@@ -428,6 +428,15 @@ impl<'a, 'o> Elaborator<'a, 'o> {
         let top = scope.prefix.is_empty();
         let mut names: Vec<&str> = Vec::new();
         let mut found: Vec<Option<NetId>> = Vec::new();
+        let mut ahead: Vec<Ahead> = Vec::new();
+        // The special names (ports, vectors, special nets) that are not nets of their own
+        // name: a name found as no net in the look-ahead is special only if it is one of these.
+        let pending: FxHashSet<&str> = match top {
+            true => (scope.special.keys().copied())
+                .filter(|name| self.own_net(self.netlist.find_net(name)).is_none())
+                .collect(),
+            false => FxHashSet::default(),
+        };
         // Where the names of each item of the batch start in `names`, and where the last end.
         let mut starts = [0usize; LOOK_AHEAD + 1];
         for (k, item) in m.items.iter().enumerate() {
@@ -441,6 +450,13 @@ impl<'a, 'o> Elaborator<'a, 'o> {
                 }
                 starts[batch.len()] = names.len();
                 self.netlist.prefetch_nets(&names, &mut found);
+                ahead.clear();
+                ahead.extend(names.iter().zip(&found).map(|(name, &net)| match net {
+                    Some(net) => Ahead::Net(net),
+                    // `signal` reads `\base[i] ` as a bit of vector `base`.
+                    None if name.ends_with(']') || pending.contains(name) => Ahead::Unknown,
+                    None => Ahead::Plain,
+                }));
             }
             match m.item(item) {
                 ItemRef::Assign(a) => self.assign(scope, a)?,
@@ -448,7 +464,7 @@ impl<'a, 'o> Elaborator<'a, 'o> {
                     let t = g.terminals_of(m);
                     // The names of a gate whose terminals are all plain are its terminals.
                     let known = if top && t.all_plain() {
-                        &found[starts[in_batch]..starts[in_batch + 1]]
+                        &ahead[starts[in_batch]..starts[in_batch + 1]]
                     } else {
                         &[]
                     };
@@ -590,14 +606,14 @@ impl<'a, 'o> Elaborator<'a, 'o> {
         s
     }
 
-    /// A gate primitive. `known[k]`, if given, is the net the look-ahead found for terminal
-    /// `k`, a plain name, in the top module (see [`Elaborator::gate_output`]).
+    /// A gate primitive. `known[k]`, if given, is what the look-ahead learned about terminal
+    /// `k`, a plain name, in the top module (see [`Elaborator::ahead`]).
     fn gate(
         &mut self,
         scope: &mut Scope<'a>,
         g: &GateInstance<'a>,
         t: Terminals<'_, 'a>,
-        known: &[Option<NetId>],
+        known: &[Ahead],
     ) -> Result<(), ParseError> {
         let name = match g.name {
             Some(n) => self.instance_name(scope, n.text),
@@ -687,36 +703,59 @@ impl<'a, 'o> Elaborator<'a, 'o> {
         Ok(())
     }
 
-    /// The net gate terminal `k` drives. `known[k]`, if given, is the net the look-ahead found
-    /// for it (a net never loses its name, so that is the net now); it is taken when it is what
-    /// [`Elaborator::signal`] would return, else the terminal goes down the general path.
+    /// The net gate terminal `k` drives: the one the look-ahead tells (`known[k]`, if given;
+    /// see [`Elaborator::ahead`]), else the one the general path finds.
     fn gate_output(
         &mut self,
         scope: &mut Scope<'a>,
         t: Terminals<'_, 'a>,
-        known: &[Option<NetId>],
+        known: &[Ahead],
         k: usize,
     ) -> Result<NetId, ParseError> {
-        match self.own_net(known.get(k).copied().flatten()) {
+        match self.ahead(scope, t, known, k)? {
             Some(net) => Ok(net),
             None => self.lvalue_scalar(scope, &t.get(k), "a gate output"),
         }
     }
 
     /// The net gate terminal `k` reads, like [`Elaborator::gate_output`]; a name may also be a
-    /// parameter, so the look-ahead's net is taken only in a module without parameters.
+    /// parameter, so the look-ahead is used only in a module without parameters.
     fn gate_input(
         &mut self,
         scope: &mut Scope<'a>,
         t: Terminals<'_, 'a>,
-        known: &[Option<NetId>],
+        known: &[Ahead],
         k: usize,
         gate: &str,
     ) -> Result<NetId, ParseError> {
-        match self.own_net(known.get(k).copied().flatten()) {
-            Some(net) if scope.params.is_empty() => Ok(net),
-            _ => self.input_net(scope, &t.get(k), "a gate input", gate),
+        if scope.params.is_empty() {
+            if let Some(net) = self.ahead(scope, t, known, k)? {
+                return Ok(net);
+            }
         }
+        self.input_net(scope, &t.get(k), "a gate input", gate)
+    }
+
+    /// The net of gate terminal `k` as the look-ahead's `known[k]` tells it, without the
+    /// general path, or `None` when the look-ahead cannot tell (the terminal is then read as
+    /// an expression). A net never loses its name, so a net found before the batch is the net
+    /// now; a name with no net then and no special meaning is the net of that name, which
+    /// [`Elaborator::signal`] would look up or make after finding the name in no table.
+    fn ahead(
+        &mut self,
+        scope: &Scope<'_>,
+        t: Terminals<'_, 'a>,
+        known: &[Ahead],
+        k: usize,
+    ) -> Result<Option<NetId>, ParseError> {
+        Ok(match known.get(k) {
+            Some(&Ahead::Net(net)) => self.own_net(Some(net)),
+            Some(Ahead::Plain) => match t.plain_name(k) {
+                Some(name) => Some(self.named_net("", name.text, name.pos, scope.file)?),
+                None => None,
+            },
+            Some(Ahead::Unknown) | None => None,
+        })
     }
 
     /// A module, cell or flip-flop instance.
@@ -1005,6 +1044,18 @@ impl<'a, 'o> Elaborator<'a, 'o> {
         }
         Ok(())
     }
+}
+
+/// What the look-ahead of [`Elaborator::body`] learned about a name of the top module.
+#[derive(Debug, Clone, Copy)]
+enum Ahead {
+    /// The net of that name (possibly one the reader generated: see [`Elaborator::own_net`]).
+    Net(NetId),
+    /// No net had the name, and it is no port, vector, special net or bit of a vector: its
+    /// net is the net of that name, made on first use.
+    Plain,
+    /// A name of a port, vector or special net that is not yet a net: the general path.
+    Unknown,
 }
 
 /// The plain names an item reads or drives (identifiers, possibly inverted, as whole

@@ -1477,3 +1477,27 @@ fn gate_terminals_naming_vectors_read_their_bits_in_any_look_ahead_batch() {
         assert_eq!((e.pos.line, e.pos.column), (filler + 7, 14), "{e}");
     }
 }
+
+#[test]
+fn the_first_duplicate_instance_name_in_source_order_is_reported() {
+    // Many instances, so that the duplicate check's sort keys hold many index bits; two
+    // names come twice, and the later second occurrence comes first in the file.
+    let mut text = String::from("module m(input a, output y);\n");
+    for k in 0..3000 {
+        let name = match k {
+            2000 => "g1999".to_string(),
+            2500 => "g17".to_string(),
+            _ => format!("g{k}"),
+        };
+        text.push_str(&format!("  buf {name} (w{k}, a);\n"));
+    }
+    text.push_str("  buf out (y, a);\nendmodule\n");
+    let e = parse_err(&text);
+    assert!(e.message.contains("duplicate instance name `g1999`"), "{e}");
+    assert!(e.message.contains("first defined at 2001:7"), "{e}");
+    assert_eq!((e.pos.line, e.pos.column), (2002, 7), "{e}");
+    let fixed = text.replace("buf g1999 (w2000", "buf g2000 (w2000");
+    let e = parse_err(&fixed);
+    assert!(e.message.contains("duplicate instance name `g17`"), "{e}");
+    assert_eq!((e.pos.line, e.pos.column), (2502, 7), "{e}");
+}

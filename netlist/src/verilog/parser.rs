@@ -113,7 +113,9 @@ fn module<'a>(
 ///
 /// Duplicates are found by sorting name hashes rather than by inserting names into a hash
 /// set: on a million instances the random accesses of a hash set cost several times more
-/// than a sort of compact (hash, index) pairs.
+/// than a sort of compact keys. A key is one `u64`: the item's index in its low bits (as
+/// few as the module needs) under the high bits of the name's hash, so that sorting keys
+/// sorts by hash, then by source order.
 fn finish_module<'a>(i: Input<'a>, m: &mut Module<'a>) -> Result<(), nom::Err<SyntaxError>> {
     use std::hash::BuildHasher;
     // Taken out while the items are renamed, and put back.
@@ -124,28 +126,31 @@ fn finish_module<'a>(i: Input<'a>, m: &mut Module<'a>) -> Result<(), nom::Err<Sy
         Item::Assign(_) => None,
     };
     let hasher = rustc_hash::FxBuildHasher;
-    let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(m.items.len());
+    let index_bits = usize::BITS - m.items.len().leading_zeros();
+    let index_mask = (1u64 << index_bits) - 1;
+    let mut keyed: Vec<u64> = Vec::with_capacity(m.items.len());
     let mut unnamed = false;
     for (k, item) in m.items.iter().enumerate() {
         match (name_of(item), item) {
             (Some(name), _) => {
-                keyed.push((hasher.hash_one(name.text), k as u32));
+                keyed.push(hasher.hash_one(name.text) & !index_mask | k as u64);
             }
             (None, Item::Gate(_)) => unnamed = true,
             _ => {}
         }
     }
-    // Sorting (hash, index) pairs leaves each run of equal hashes in source order.
+    // Sorting leaves each run of equal hash bits in source order.
     keyed.sort_unstable();
     // The first duplicate in source order is reported.
     let mut duplicate: Option<(Name<'a>, Name<'a>)> = None;
-    for run in keyed.chunk_by(|a, b| a.0 == b.0).filter(|run| run.len() > 1) {
+    let same_hash = |a: &u64, b: &u64| (a ^ b) & !index_mask == 0;
+    for run in keyed.chunk_by(same_hash).filter(|run| run.len() > 1) {
         // Distinct names of the run: almost always one (a true duplicate), more only when
         // hashes collide, so a set is built only if a run holds many different names.
         let mut firsts: Vec<Name<'a>> = Vec::new();
         let mut many: FxHashMap<&str, Name<'a>> = FxHashMap::default();
-        for &(_, k) in run {
-            let Some(name) = name_of(&m.items[k as usize]) else { continue };
+        for &key in run {
+            let Some(name) = name_of(&m.items[(key & index_mask) as usize]) else { continue };
             let first = firsts
                 .iter()
                 .find(|f| f.text == name.text)

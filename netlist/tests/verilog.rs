@@ -1501,3 +1501,23 @@ fn the_first_duplicate_instance_name_in_source_order_is_reported() {
     assert!(e.message.contains("duplicate instance name `g17`"), "{e}");
     assert_eq!((e.pos.line, e.pos.column), (2502, 7), "{e}");
 }
+
+#[test]
+fn plain_wire_declarations_conflict_and_are_named_in_errors_in_source_order() {
+    // `wire b;` is kept apart from other declarations (`wire a = 1'b0;` declares a plain wire
+    // too): the first conflict with a vector in the file is reported, whichever list it is in.
+    let vectors = "module m(input [1:0] a, b, output y);\n";
+    for (body, line) in [("  wire a = 1'b0;\n  wire b;\n", 2), ("  wire b;\n  wire a = 1'b0;\n", 2)]
+    {
+        let e = parse_err(&format!("{vectors}{body}  buf (y, a[0]);\nendmodule\n"));
+        assert!(e.message.contains("conflicting widths: 1 bit here"), "{e}");
+        assert_eq!((e.pos.line, e.pos.column), (line, 8), "{e}");
+    }
+    // Indexing a declared plain wire names it as such.
+    let e = parse_err(
+        "module m(input a, output y);\n  wire w, v;\n  buf (w, a);\n  buf (y, v[0]);\nendmodule\n",
+    );
+    assert!(e.message.contains("`v` is a 1-bit net, not a vector"), "{e}");
+    let e = parse_err("module m(input a, output y);\n  buf (y, v[0]);\nendmodule\n");
+    assert!(e.message.contains("`v` is not declared"), "{e}");
+}

@@ -169,6 +169,34 @@ impl Terminal {
     }
 }
 
+/// A plain name as its span of the module's text and its position: 16 bytes rather than the
+/// 24 of a [`Name`], for the names a netlist has one of per net (see [`Module::wires`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Spot {
+    /// Byte offset of the name.
+    start: u32,
+    /// Length of the name in bytes.
+    len: u32,
+    line: u32,
+    column: u32,
+}
+
+impl Spot {
+    /// The name that is the identifier token `tok`.
+    pub(super) fn of(tok: &Token) -> Self {
+        Spot { start: tok.start, len: tok.end - tok.start, line: tok.line, column: tok.column }
+    }
+
+    /// The name, in `text`, the text of the module it was read in.
+    pub(super) fn name<'a>(&self, text: &'a str) -> Name<'a> {
+        let range = self.start as usize..(self.start + self.len) as usize;
+        Name {
+            text: text.get(range).unwrap_or(""),
+            pos: SourcePos { line: self.line, column: self.column },
+        }
+    }
+}
+
 /// The terminals of one gate instance (see [`GateInstance::terminals_of`]).
 #[derive(Clone, Copy)]
 pub(super) struct Terminals<'m, 'a> {
@@ -287,8 +315,12 @@ pub(super) struct Module<'a> {
     pub file: usize,
     /// The port list in header order (empty for `module m;`).
     pub ports: Vec<Name<'a>>,
-    /// Declarations in source order (ANSI port declarations first).
+    /// Declarations in source order (ANSI port declarations first), but for [`Module::wires`].
     pub decls: Vec<Decl<'a>>,
+    /// The names of `wire a, b;` statements, the plain one-bit wires netlists declare one of
+    /// per net, in source order: each is a [`Decl`] of kind `Net(Wire)` without a range, kept
+    /// in 16 bytes rather than 40 (see [`Module::wire_names`]).
+    pub wires: Vec<Spot>,
     /// Parameters in source order.
     pub params: Vec<Param<'a>>,
     /// Logic-making items in source order.
@@ -341,6 +373,11 @@ impl<'a> Module<'a> {
     /// The items in source order, looked up.
     pub(super) fn items(&self) -> impl Iterator<Item = ItemRef<'_, 'a>> + '_ {
         self.items.iter().map(|item| self.item(item))
+    }
+
+    /// The names of [`Module::wires`], in source order.
+    pub(super) fn wire_names(&self) -> impl Iterator<Item = Name<'a>> + '_ {
+        self.wires.iter().map(|w| w.name(self.text))
     }
 }
 

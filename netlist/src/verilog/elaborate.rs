@@ -256,7 +256,7 @@ impl<'a, 'o> Elaborator<'a, 'o> {
                 ItemRef::Assign(_) => 2,
             })
             .sum();
-        self.netlist.reserve(m.decls.len(), m.items.len() + ports);
+        self.netlist.reserve(m.decls.len() + m.wires.len(), m.items.len() + ports);
         self.netlist.reserve_pins(pins + ports);
         let params = self.parameters(top, &[], m.file)?;
         let special = self.declarations(top, &params)?;

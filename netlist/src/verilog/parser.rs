@@ -21,10 +21,10 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::ast::{
     AlwaysFlop, Assign, Connections, Decl, DeclKind, Direction, Expr, GateInstance, Instance, Item,
-    Module, Name, NetKind, Param, ParamOverrides, Primitive, Range, SourceFile, Terminal,
+    Module, Name, NetKind, Param, ParamOverrides, Primitive, Range, SourceFile, Spot, Terminal,
 };
 use super::expression::{expected_any, expression, primary};
-use super::lexer::{Kw, Tok};
+use super::lexer::{Kw, Tok, Token};
 use super::tokens::{at, fail, fatal, identifier, kw, tok, Input, PResult, SyntaxError};
 use crate::error::SourcePos;
 
@@ -76,6 +76,7 @@ fn module<'a>(
         file,
         ports: Vec::new(),
         decls: Vec::new(),
+        wires: Vec::new(),
         params: Vec::new(),
         items: Vec::new(),
         assigns: Vec::new(),
@@ -520,28 +521,28 @@ fn port_declaration<'a>(
 }
 
 /// `wire a, b;` with plain names only (after the net kind keyword), read like [`simple_gate`]:
-/// netlists declare a wire per net. `None`, with nothing added, for any other shape, which
+/// netlists declare a wire per net. Names of kind `wire` go to [`Module::wires`], others to
+/// [`Module::decls`]. `None`, with nothing added, for any other shape, which
 /// [`net_declaration`] then reads from the same place.
 fn simple_net_declaration<'a>(
     i: Input<'a>,
     kind: NetKind,
     m: &mut Module<'a>,
 ) -> Option<Input<'a>> {
-    let first = m.decls.len();
-    // Straight from the bytes; failing that, token by token.
-    let decl = |name| Decl { name, kind: DeclKind::Net(kind), range: None };
+    let (first_decl, first_wire) = (m.decls.len(), m.wires.len());
     let text = i.source_text();
-    let fast = i.plain_names_here(b',', b';', |t| {
-        m.decls.push(decl(Name { text: t.text(text), pos: t.pos() }));
-    });
+    // Straight from the bytes; failing that, token by token.
+    let fast = i.plain_names_here(b',', b';', |t| declare_plain(m, kind, text, &t));
     if fast.is_some() {
         return fast;
     }
-    m.decls.truncate(first);
+    // Names passed already are declared again.
+    m.decls.truncate(first_decl);
+    m.wires.truncate(first_wire);
     let mut i = i;
     let mut t = i.peek();
     while t.is_name() {
-        m.decls.push(decl(Name { text: i.text(&t), pos: t.pos() }));
+        declare_plain(m, kind, text, &t);
         match i.advance().kind {
             Tok::Comma => t = i.advance(),
             Tok::Semi => {
@@ -551,8 +552,21 @@ fn simple_net_declaration<'a>(
             _ => break,
         }
     }
-    m.decls.truncate(first);
+    m.decls.truncate(first_decl);
+    m.wires.truncate(first_wire);
     None
+}
+
+/// Declares the one-bit net `t` (a name token of `text`) of kind `kind`.
+fn declare_plain<'a>(m: &mut Module<'a>, kind: NetKind, text: &'a str, t: &Token) {
+    match kind {
+        NetKind::Wire => m.wires.push(Spot::of(t)),
+        _ => m.decls.push(Decl {
+            name: Name { text: t.text(text), pos: t.pos() },
+            kind: DeclKind::Net(kind),
+            range: None,
+        }),
+    }
 }
 
 /// `wire [3:0] a, b = c;` (after the net kind keyword).

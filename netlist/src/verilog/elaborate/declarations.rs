@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::super::ast::{Decl, DeclKind, NetKind, ParamOverrides, Range};
+use super::super::ast::{Decl, DeclKind, Name, NetKind, ParamOverrides, Range};
 use super::signals::{DeclInfo, Scope, Special, MAX_VECTOR_WIDTH};
 use super::{values, Elaborator};
 use crate::error::{ParseError, SourcePos};
@@ -175,21 +175,25 @@ impl<'a> Elaborator<'a, '_> {
         }
         // Plain wires can only conflict with vectors; most modules with many wires have few.
         if table.values().any(|s| s.decl.range.is_some()) {
-            for decl in m.decls.iter().filter(|d| plain(d)) {
-                if let Some(Special { decl: existing, .. }) = table.get(decl.name.text) {
-                    if existing.range.is_some() {
-                        return Err(self.error(
-                            m.file,
-                            decl.name.pos,
-                            format!(
-                                "`{}` is declared with conflicting widths: 1 bit here, {} at {}",
-                                decl.name.text,
-                                show(existing.range),
-                                existing.pos
-                            ),
-                        ));
-                    }
-                }
+            let plain_names = m.decls.iter().filter(|d| plain(d)).map(|d| d.name);
+            let vector = |name: &Name<'a>| match table.get(name.text) {
+                Some(Special { decl: existing, .. }) => existing.range.is_some(),
+                None => false,
+            };
+            // The first conflict in source order: plain wires are in two lists.
+            let conflict = plain_names.chain(m.wire_names()).filter(vector).min_by_key(|n| n.pos);
+            if let Some(name) = conflict {
+                let existing = &table[name.text].decl;
+                return Err(self.error(
+                    m.file,
+                    name.pos,
+                    format!(
+                        "`{}` is declared with conflicting widths: 1 bit here, {} at {}",
+                        name.text,
+                        show(existing.range),
+                        existing.pos
+                    ),
+                ));
             }
         }
         Ok(table)

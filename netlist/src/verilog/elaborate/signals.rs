@@ -281,7 +281,8 @@ impl<'a> Elaborator<'a, '_> {
 
     /// Whether `name` is declared as a plain wire (only used to word error messages).
     fn declared_wire(&self, scope: &Scope<'a>, name: &str) -> bool {
-        self.modules[scope.module].decls.iter().any(|d| d.name.text == name)
+        let m = self.modules[scope.module];
+        m.decls.iter().any(|d| d.name.text == name) || m.wire_names().any(|w| w.text == name)
     }
 
     /// The error for a select of something that is not a declared vector.

@@ -105,7 +105,11 @@ fn module<'a>(
                 return Ok((i.skip(1), m));
             }
             Tok::Eof => return Err(nom::Err::Failure(SyntaxError::expected(i, "`endmodule`"))),
-            _ => i = module_item(i, &mut m, warnings)?,
+            _ => {
+                if !simple_item(&mut i, &mut m) {
+                    i = module_item(i, &mut m, warnings)?;
+                }
+            }
         }
     }
 }
@@ -384,6 +388,32 @@ fn range(i: Input<'_>) -> PResult<'_, Range<'_>> {
 
 // ----- module items -----------------------------------------------------------------------------
 
+/// The statements most of a large netlist is, `wire a, b;` and `and g (y, a, b);` with plain
+/// names, read in place: whether it read one. If not, nothing was added to the module and `i`
+/// is where it was, for [`module_item`] to read the item with the general grammar.
+///
+/// The input is moved along rather than copied: a copy of the input right after the lexer
+/// wrote its token stalls the processor (its wide loads cannot take the data of the narrow
+/// stores still in flight), and a netlist item used to take ten of them.
+fn simple_item<'a>(i: &mut Input<'a>, m: &mut Module<'a>) -> bool {
+    let keyword = i.peek();
+    let Tok::Kw(k) = keyword.kind else { return false };
+    let read = if let Some((kind, what)) = net_kind(keyword.kind) {
+        note_net_kind(m, kind, what, keyword.pos());
+        i.advance();
+        simple_net_declaration(i, kind, m)
+    } else if let Some(p) = primitive(k).filter(|p| !matches!(p, Primitive::Switch(_))) {
+        i.advance();
+        simple_gate(i, p, keyword.pos(), m)
+    } else {
+        return false;
+    };
+    if !read {
+        i.back_to(keyword);
+    }
+    read
+}
+
 /// One module item; returns the input after it.
 fn module_item<'a>(
     i: Input<'a>,
@@ -400,21 +430,13 @@ fn module_item<'a>(
             }
             if let Some((kind, what)) = net_kind(t.kind) {
                 note_net_kind(m, kind, what, t.pos());
-                let after_keyword = i.skip(1);
-                if let Some(rest) = simple_net_declaration(after_keyword, kind, m) {
-                    return Ok(rest);
-                }
-                return net_declaration(after_keyword, kind, m);
+                return net_declaration(i.skip(1), kind, m);
             }
             if let Some(p) = primitive(k) {
                 if let Primitive::Switch(kw) = p {
                     m.switch_level.get_or_insert((t.pos(), kw.text()));
                 }
-                let after_keyword = i.skip(1);
-                if let Some(rest) = simple_gate(after_keyword, p, t.pos(), m) {
-                    return Ok(rest);
-                }
-                return gate_instantiation(after_keyword, p, t.pos(), m);
+                return gate_instantiation(i.skip(1), p, t.pos(), m);
             }
             keyword_item(i, k, m, warnings)
         }
@@ -522,24 +544,18 @@ fn port_declaration<'a>(
 
 /// `wire a, b;` with plain names only (after the net kind keyword), read like [`simple_gate`]:
 /// netlists declare a wire per net. Names of kind `wire` go to [`Module::wires`], others to
-/// [`Module::decls`]. `None`, with nothing added, for any other shape, which
-/// [`net_declaration`] then reads from the same place.
-fn simple_net_declaration<'a>(
-    i: Input<'a>,
-    kind: NetKind,
-    m: &mut Module<'a>,
-) -> Option<Input<'a>> {
+/// [`Module::decls`]. Whether it was that; if not, nothing was added (and `i` moved on), and
+/// [`net_declaration`] reads the statement.
+fn simple_net_declaration<'a>(i: &mut Input<'a>, kind: NetKind, m: &mut Module<'a>) -> bool {
     let (first_decl, first_wire) = (m.decls.len(), m.wires.len());
     let text = i.source_text();
     // Straight from the bytes; failing that, token by token.
-    let fast = i.plain_names_here(b',', b';', |t| declare_plain(m, kind, text, &t));
-    if fast.is_some() {
-        return fast;
+    if i.plain_names_here(b',', b';', |t| declare_plain(m, kind, text, &t)) {
+        return true;
     }
     // Names passed already are declared again.
     m.decls.truncate(first_decl);
     m.wires.truncate(first_wire);
-    let mut i = i;
     let mut t = i.peek();
     while t.is_name() {
         declare_plain(m, kind, text, &t);
@@ -547,14 +563,14 @@ fn simple_net_declaration<'a>(
             Tok::Comma => t = i.advance(),
             Tok::Semi => {
                 i.advance();
-                return Some(i);
+                return true;
             }
             _ => break,
         }
     }
     m.decls.truncate(first_decl);
     m.wires.truncate(first_wire);
-    None
+    false
 }
 
 /// Declares the one-bit net `t` (a name token of `text`) of kind `kind`.
@@ -720,17 +736,11 @@ fn is_strength(i: &Input<'_>) -> bool {
 /// The commonest gate statement, `and [name] (y, a, b);` with plain names only (after the
 /// keyword), read without nom's machinery (the terminal list straight from the bytes when it
 /// holds nothing but names and blanks, else token by token): the statement that makes up most
-/// of a large netlist. `None`, with nothing added to the module, for any other shape
-/// (strengths, delays, selects or expressions, several instances, errors), which
-/// [`gate_instantiation`] then reads from the same place, producing the same item this would
-/// have.
-fn simple_gate<'a>(
-    i: Input<'a>,
-    kind: Primitive,
-    pos: SourcePos,
-    m: &mut Module<'a>,
-) -> Option<Input<'a>> {
-    let mut i = i;
+/// of a large netlist. Whether it was that; if not, nothing was added to the module (and `i`
+/// moved on), for any other shape (strengths, delays, selects or expressions, several
+/// instances, errors), which [`gate_instantiation`] then reads, producing the same item this
+/// would have.
+fn simple_gate<'a>(i: &mut Input<'a>, kind: Primitive, pos: SourcePos, m: &mut Module<'a>) -> bool {
     let mut t = i.peek();
     let name = if t.is_name() {
         let name = Name { text: i.text(&t), pos: t.pos() };
@@ -740,24 +750,20 @@ fn simple_gate<'a>(
         None
     };
     if t.kind != Tok::LParen {
-        return None;
+        return false;
     }
     let first = m.terminals.len();
     // The terminals straight from the bytes; failing that, token by token.
-    let parsed = match i.plain_names_after(b',', b')', |t| m.terminals.push(Terminal::name(&t))) {
-        Some(after) => {
-            i = after;
-            i.peek().kind == Tok::Semi
-        }
-        None => {
-            m.terminals.truncate(first);
-            terminals_token_by_token(&mut i, m)
-        }
+    let parsed = if i.plain_names_after(b',', b')', |t| m.terminals.push(Terminal::name(&t))) {
+        i.peek().kind == Tok::Semi
+    } else {
+        m.terminals.truncate(first);
+        terminals_token_by_token(i, m)
     };
     let range = (u32::try_from(first), u32::try_from(m.terminals.len()));
     let (true, Ok(start), Ok(end)) = (parsed, range.0, range.1) else {
         m.terminals.truncate(first);
-        return None;
+        return false;
     };
     m.items.push(Item::Gate(GateInstance {
         kind,
@@ -766,7 +772,8 @@ fn simple_gate<'a>(
         pos,
         terminals: start..end,
     }));
-    Some(i.skip(1))
+    i.advance();
+    true
 }
 
 /// The plain-name terminals after `(` up to `)`, token by token, for [`simple_gate`]: whether

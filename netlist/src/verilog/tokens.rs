@@ -88,40 +88,46 @@ impl<'a> Input<'a> {
         self.tok
     }
 
-    /// The list of plain names `name sep name ... close` that starts right after the current
-    /// token, read straight from the bytes (see [`Source::plain_names`]); the input after
-    /// `close`, or `None` (names may have been passed already) when the list is not that simple.
+    /// Reads the list of plain names `name sep name ... close` that starts right after the
+    /// current token straight from the bytes (see [`Source::plain_names`]) and moves past
+    /// `close`; `false`, with the input unmoved (names may have been passed already), when the
+    /// list is not that simple.
     pub(super) fn plain_names_after(
-        &self,
+        &mut self,
         sep: u8,
         close: u8,
         name: impl FnMut(Token),
-    ) -> Option<Self> {
-        let after = self.source.plain_names(self.after, sep, close, name)?;
-        Some(self.resume(after))
+    ) -> bool {
+        match self.source.plain_names(self.after, sep, close, name) {
+            Some(after) => self.resume(after),
+            None => false,
+        }
     }
 
     /// [`Input::plain_names_after`] for a list that starts with the current token, an
     /// identifier.
-    pub(super) fn plain_names_here(
-        &self,
-        sep: u8,
-        close: u8,
-        name: impl FnMut(Token),
-    ) -> Option<Self> {
+    pub(super) fn plain_names_here(&mut self, sep: u8, close: u8, name: impl FnMut(Token)) -> bool {
         if self.tok.kind != Tok::Ident {
-            return None;
+            return false;
         }
-        let after = self.source.plain_names(self.tok.cursor(), sep, close, name)?;
-        Some(self.resume(after))
+        match self.source.plain_names(self.tok.cursor(), sep, close, name) {
+            Some(after) => self.resume(after),
+            None => false,
+        }
     }
 
-    /// The input whose current token is the one after `cursor`.
-    fn resume(&self, cursor: Cursor) -> Self {
-        let mut i = *self;
-        i.after = cursor;
-        self.source.next_token(&mut i.tok, &mut i.after);
-        i
+    /// Moves to the token after `cursor`; `true`.
+    fn resume(&mut self, cursor: Cursor) -> bool {
+        self.after = cursor;
+        self.source.next_token(&mut self.tok, &mut self.after);
+        true
+    }
+
+    /// Moves back to `tok`, a token read before from this input (so lexing it again has no
+    /// effect but this).
+    pub(super) fn back_to(&mut self, tok: Token) {
+        self.after = tok.cursor();
+        self.source.next_token(&mut self.tok, &mut self.after);
     }
 
     /// A token's text.

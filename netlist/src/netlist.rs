@@ -354,32 +354,27 @@ impl NameTable {
         }
     }
 
-    /// Reads the slots where probes for `names` start, so that the probes soon after find them
-    /// in the cache: readers call this with the names of a batch of statements before looking
-    /// them up, and the cache misses of the batch then overlap instead of following one
-    /// another. The slots are computed first and then read in a tight loop, so that many reads
-    /// are in flight at once (plain reads: the crate has no `unsafe` for prefetch instructions).
-    fn prefetch<'n>(&self, names: impl IntoIterator<Item = &'n str>) {
+    /// Reads the slots where probes for names of these `hashes` start, so that the probes soon
+    /// after find them in the cache: readers look the names of a batch of statements up
+    /// together (see [`Netlist::prefetch_nets`]), and the cache misses of the batch then overlap
+    /// instead of following one another. The slots are computed first and then read in a
+    /// tight loop, so that many reads are in flight at once (plain reads: the crate has no
+    /// `unsafe` for prefetch instructions).
+    fn prefetch(&self, hashes: &[u64]) {
         const CHUNK: usize = 64;
         if self.slots.is_empty() {
             return;
         }
-        let mut names = names.into_iter();
-        let mut homes = [0usize; CHUNK];
-        loop {
-            let mut count = 0;
-            for (home, name) in homes.iter_mut().zip(names.by_ref()) {
-                *home = self.home(Self::hash(name));
-                count += 1;
+        for chunk in hashes.chunks(CHUNK) {
+            let mut homes = [0usize; CHUNK];
+            for (home, &hash) in homes.iter_mut().zip(chunk) {
+                *home = self.home(hash);
             }
             let mut touched = 0u32;
-            for &home in &homes[..count] {
+            for &home in &homes[..chunk.len()] {
                 touched ^= self.slots[home].net.0;
             }
             std::hint::black_box(touched);
-            if count < CHUNK {
-                return;
-            }
         }
     }
 }
@@ -532,17 +527,22 @@ impl Netlist {
     pub(crate) fn prefetch_nets(&self, names: &[&str], found: &mut Vec<Option<NetId>>) {
         const CHUNK: usize = 64;
         found.clear();
-        self.net_by_name.prefetch(names.iter().copied());
         if self.net_by_name.len() == 0 {
             found.resize(names.len(), None);
             return;
         }
         for chunk in names.chunks(CHUNK) {
+            // Each name is hashed once, for the slot reads and for the probes after them.
+            let mut hashes = [0u64; CHUNK];
+            for (hash, name) in hashes.iter_mut().zip(chunk) {
+                *hash = NameTable::hash(name);
+            }
+            let hashes = &hashes[..chunk.len()];
+            self.net_by_name.prefetch(hashes);
             let mut nodes = [NodeIndex::end(); CHUNK];
             let mut count = 0;
-            for name in chunk {
+            for (name, &hash) in chunk.iter().zip(hashes) {
                 let inline = NameKey::inline(name);
-                let hash = NameTable::hash(name);
                 let net = self.net_by_name.probe(hash, name, inline, &self.names).ok();
                 found.push(net);
                 if let Some(net) = net {

@@ -1521,3 +1521,32 @@ fn plain_wire_declarations_conflict_and_are_named_in_errors_in_source_order() {
     let e = parse_err("module m(input a, output y);\n  buf (y, v[0]);\nendmodule\n");
     assert!(e.message.contains("`v` is not declared"), "{e}");
 }
+
+#[test]
+fn gate_terminals_keep_their_positions_however_far_from_the_gate() {
+    // A gate terminal's position is kept relative to the gate's line, in a few bits; names
+    // whose position or length does not fit them are kept another way. Either way an error
+    // at the terminal names its line and column, and the gate reads the same nets.
+    let long = format!("n{}", "x".repeat(1500));
+    let cases: Vec<(String, String, (usize, usize))> = vec![
+        // (gate statement text, the name in it that is a 2-bit vector, position of that name)
+        ("  and g (y, a,\n     v);\n".into(), "v".into(), (3, 6)),
+        (format!("  and g (y, a,{}v);\n", "\n".repeat(70)), "v".into(), (72, 1)),
+        (format!("  and g (y,{}a, v);\n", " ".repeat(70_000)), "v".into(), (2, 70_015)),
+        (format!("  and g (y, a, {long});\n"), long.clone(), (2, 16)),
+        (format!("  and g (y, a, \\{long} );\n"), long.clone(), (2, 16)),
+    ];
+    for (gate, vector, (line, column)) in cases {
+        let head = format!("module m(input a, input [1:0] {vector}, output y);\n");
+        let text = format!("{head}{gate}endmodule\n");
+        let e = parse_err(&text);
+        assert!(e.message.contains("must be 1 bit wide"), "{e}");
+        assert_eq!((e.pos.line as usize, e.pos.column as usize), (line, column), "{gate:.60}");
+        // With a one-bit input of that name, the gate reads it.
+        let n =
+            parse(&text.replacen(&format!("input [1:0] {vector}"), &format!("input {vector}"), 1));
+        let g = n.cells().find(|&c| n.cell(c).name == "g").expect("gate g");
+        let read: Vec<&str> = n.cell_inputs(g).iter().map(|&net| n.net_name(net)).collect();
+        assert_eq!(read, ["a", vector.as_str()], "{gate:.60}");
+    }
+}

@@ -136,36 +136,52 @@ impl GateInstance<'_> {
     pub(super) fn terminals_of<'m, 'a>(&self, module: &'m Module<'a>) -> Terminals<'m, 'a> {
         let all = &module.terminals;
         let range = self.terminals.start as usize..self.terminals.end as usize;
-        Terminals { module, terminals: all.get(range).unwrap_or(&[]) }
+        Terminals { module, terminals: all.get(range).unwrap_or(&[]), line: self.pos.line }
     }
 }
 
-/// A gate terminal. Nearly all are plain names, so those are kept in 16 bytes (the name's span
-/// in the text and its position) rather than as an [`Expr`]; anything else is an index into
-/// [`Module::terminal_exprs`]. On a million-gate netlist this saves a hundred megabytes, which
-/// the reader would otherwise spend most of its time asking the system for.
+/// A gate terminal. Nearly all are plain names, so those are kept in 8 bytes rather than as an
+/// [`Expr`]: the name's offset in the text, and packed in one `u32` its length, its line as
+/// lines below the gate's ([`GateInstance::pos`]) and its column. Anything else, and names
+/// whose position does not fit (very long names, very long lines), is an index into
+/// [`Module::terminal_exprs`] (see [`Module::push_name_terminal`]). On a million-gate netlist
+/// this saves over a hundred megabytes, which the reader would otherwise spend much of its
+/// time asking the system for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Terminal {
     /// Byte offset of the name, or the index of the expression.
     start: u32,
-    /// Length of the name in bytes, or [`Terminal::EXPR`].
-    len: u32,
-    line: u32,
-    column: u32,
+    /// Length (the low [`Terminal::LEN_BITS`] bits), lines below the gate (the next
+    /// [`Terminal::BELOW_BITS`]) and column (the high 16 bits) of the name, or
+    /// [`Terminal::EXPR`].
+    packed: u32,
 }
 
 impl Terminal {
-    /// The `len` of a terminal that is an expression.
+    /// The `packed` of a terminal that is an expression (no name has the longest length).
     const EXPR: u32 = u32::MAX;
+    const LEN_BITS: u32 = 10;
+    const BELOW_BITS: u32 = 6;
 
-    /// A terminal that is the identifier token `tok`.
-    pub(super) fn name(tok: &Token) -> Self {
-        Terminal { start: tok.start, len: tok.end - tok.start, line: tok.line, column: tok.column }
+    /// The terminal that is the name token `tok` of a gate that starts on line `line`, if its
+    /// position fits.
+    fn name(tok: &Token, line: u32) -> Option<Self> {
+        let len = tok.end - tok.start;
+        let below = tok.line.checked_sub(line)?;
+        let fits = len < (1 << Self::LEN_BITS) - 1
+            && below < 1 << Self::BELOW_BITS
+            && tok.column <= u32::from(u16::MAX);
+        let packed = len | below << Self::LEN_BITS | tok.column << 16;
+        fits.then_some(Terminal { start: tok.start, packed })
     }
 
     /// A terminal that is expression `index` of [`Module::terminal_exprs`].
-    pub(super) fn expr(index: u32) -> Self {
-        Terminal { start: index, len: Terminal::EXPR, line: 0, column: 0 }
+    fn expr(index: u32) -> Self {
+        Terminal { start: index, packed: Terminal::EXPR }
+    }
+
+    fn is_name(&self) -> bool {
+        self.packed != Terminal::EXPR
     }
 }
 
@@ -202,6 +218,8 @@ impl Spot {
 pub(super) struct Terminals<'m, 'a> {
     module: &'m Module<'a>,
     terminals: &'m [Terminal],
+    /// The line the gate starts on.
+    line: u32,
 }
 
 impl<'m, 'a> Terminals<'m, 'a> {
@@ -212,13 +230,13 @@ impl<'m, 'a> Terminals<'m, 'a> {
 
     /// Whether every terminal is a plain name.
     pub(super) fn all_plain(&self) -> bool {
-        self.terminals.iter().all(|t| t.len != Terminal::EXPR)
+        self.terminals.iter().all(Terminal::is_name)
     }
 
     /// Terminal `k` (`k < len()`) as an expression: a plain name costs no allocation.
     pub(super) fn get(&self, k: usize) -> Cow<'m, Expr<'a>> {
         let t = self.terminals[k];
-        if t.len == Terminal::EXPR {
+        if !t.is_name() {
             return Cow::Borrowed(&self.module.terminal_exprs[t.start as usize]);
         }
         Cow::Owned(Expr::Ident(self.name(t)))
@@ -227,14 +245,16 @@ impl<'m, 'a> Terminals<'m, 'a> {
     /// The name of terminal `k`, if it is a plain name.
     pub(super) fn plain_name(&self, k: usize) -> Option<Name<'a>> {
         let t = self.terminals[k];
-        (t.len != Terminal::EXPR).then(|| self.name(t))
+        t.is_name().then(|| self.name(t))
     }
 
     fn name(&self, t: Terminal) -> Name<'a> {
-        let range = t.start as usize..(t.start + t.len) as usize;
+        let len = t.packed & ((1 << Terminal::LEN_BITS) - 1);
+        let below = t.packed >> Terminal::LEN_BITS & ((1 << Terminal::BELOW_BITS) - 1);
+        let range = t.start as usize..(t.start + len) as usize;
         Name {
             text: self.module.text.get(range).unwrap_or(""),
-            pos: SourcePos { line: t.line, column: t.column },
+            pos: SourcePos { line: self.line + below, column: t.packed >> 16 },
         }
     }
 }
@@ -373,6 +393,25 @@ impl<'a> Module<'a> {
     /// The items in source order, looked up.
     pub(super) fn items(&self) -> impl Iterator<Item = ItemRef<'_, 'a>> + '_ {
         self.items.iter().map(|item| self.item(item))
+    }
+
+    /// Appends the terminal that is the name token `tok` of a gate that starts on line `line`
+    /// (see [`Terminal`]).
+    pub(super) fn push_name_terminal(&mut self, tok: &Token, line: u32) {
+        match Terminal::name(tok, line) {
+            Some(t) => self.terminals.push(t),
+            None => {
+                let name = Name { text: tok.text(self.text), pos: tok.pos() };
+                self.push_expr_terminal(Expr::Ident(name));
+            }
+        }
+    }
+
+    /// Appends the terminal that is expression `e`.
+    pub(super) fn push_expr_terminal(&mut self, e: Expr<'a>) {
+        // Fewer expressions than bytes in the file, which is under 4 GiB.
+        self.terminals.push(Terminal::expr(self.terminal_exprs.len() as u32));
+        self.terminal_exprs.push(e);
     }
 
     /// The names of [`Module::wires`], in source order.

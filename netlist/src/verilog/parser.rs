@@ -21,7 +21,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::ast::{
     AlwaysFlop, Assign, Connections, Decl, DeclKind, Direction, Expr, GateInstance, Instance, Item,
-    Module, Name, NetKind, Param, ParamOverrides, Primitive, Range, SourceFile, Spot, Terminal,
+    Module, Name, NetKind, Param, ParamOverrides, Primitive, Range, SourceFile, Spot,
 };
 use super::expression::{expected_any, expression, primary};
 use super::lexer::{Kw, Tok, Token};
@@ -752,17 +752,20 @@ fn simple_gate<'a>(i: &mut Input<'a>, kind: Primitive, pos: SourcePos, m: &mut M
     if t.kind != Tok::LParen {
         return false;
     }
-    let first = m.terminals.len();
+    let (first, first_expr) = (m.terminals.len(), m.terminal_exprs.len());
     // The terminals straight from the bytes; failing that, token by token.
-    let parsed = if i.plain_names_after(b',', b')', |t| m.terminals.push(Terminal::name(&t))) {
+    let name_terminal = |m: &mut Module<'a>, t: &Token| m.push_name_terminal(t, pos.line);
+    let parsed = if i.plain_names_after(b',', b')', |t| name_terminal(m, &t)) {
         i.peek().kind == Tok::Semi
     } else {
         m.terminals.truncate(first);
-        terminals_token_by_token(i, m)
+        m.terminal_exprs.truncate(first_expr);
+        terminals_token_by_token(i, pos.line, m)
     };
     let range = (u32::try_from(first), u32::try_from(m.terminals.len()));
     let (true, Ok(start), Ok(end)) = (parsed, range.0, range.1) else {
         m.terminals.truncate(first);
+        m.terminal_exprs.truncate(first_expr);
         return false;
     };
     m.items.push(Item::Gate(GateInstance {
@@ -776,15 +779,15 @@ fn simple_gate<'a>(i: &mut Input<'a>, kind: Primitive, pos: SourcePos, m: &mut M
     true
 }
 
-/// The plain-name terminals after `(` up to `)`, token by token, for [`simple_gate`]: whether
-/// they are followed by `;`, with `i` there.
-fn terminals_token_by_token<'a>(i: &mut Input<'a>, m: &mut Module<'a>) -> bool {
+/// The plain-name terminals after `(` up to `)` of a gate that starts on line `line`, token by
+/// token, for [`simple_gate`]: whether they are followed by `;`, with `i` there.
+fn terminals_token_by_token<'a>(i: &mut Input<'a>, line: u32, m: &mut Module<'a>) -> bool {
     loop {
         let t = i.advance();
         if !t.is_name() {
             return false;
         }
-        m.terminals.push(Terminal::name(&t));
+        m.push_name_terminal(&t, line);
         match i.advance().kind {
             Tok::Comma => {}
             Tok::RParen => return i.advance().kind == Tok::Semi,
@@ -819,7 +822,7 @@ fn gate_instantiation<'a>(
         let first_terminal = m.terminals.len();
         let (rest, ()) = cut(delimited(
             tok(Tok::LParen),
-            |i| terminal_list(i, m),
+            |i| terminal_list(i, inst_pos.line, m),
             |i: Input<'a>| match i.peek().kind {
                 Tok::RParen => Ok((i.skip(1), ())),
                 _ => Err(nom::Err::Error(expected_any(i, &["`,`", "`)`"]))),
@@ -849,16 +852,17 @@ fn gate_instantiation<'a>(
 /// without a vector per gate, keeping plain names compact (see [`Terminal`]).
 fn terminal_list<'a>(
     mut i: Input<'a>,
+    line: u32,
     m: &mut Module<'a>,
 ) -> Result<(Input<'a>, ()), nom::Err<SyntaxError>> {
-    i = terminal(i, m)?;
+    i = terminal(i, line, m)?;
     loop {
         let after_comma = match tok(Tok::Comma)(i) {
             Err(nom::Err::Error(_)) => return Ok((i, ())),
             Err(e) => return Err(e),
             Ok((after_comma, _)) => after_comma,
         };
-        match terminal(after_comma, m) {
+        match terminal(after_comma, line, m) {
             Err(nom::Err::Error(_)) => return Ok((i, ())),
             Err(e) => return Err(e),
             Ok(rest) => i = rest,
@@ -866,20 +870,22 @@ fn terminal_list<'a>(
     }
 }
 
-/// One gate terminal, appended to the module's terminals.
-fn terminal<'a>(i: Input<'a>, m: &mut Module<'a>) -> Result<Input<'a>, nom::Err<SyntaxError>> {
+/// One terminal of a gate that starts on line `line`, appended to the module's terminals.
+fn terminal<'a>(
+    i: Input<'a>,
+    line: u32,
+    m: &mut Module<'a>,
+) -> Result<Input<'a>, nom::Err<SyntaxError>> {
     let t = i.peek();
     if t.is_name() {
         let next = i.skip(1);
         if matches!(next.peek().kind, Tok::Comma | Tok::RParen) {
-            m.terminals.push(Terminal::name(&t));
+            m.push_name_terminal(&t, line);
             return Ok(next);
         }
     }
     let (rest, e) = expression(i)?;
-    // Fewer expressions than bytes in the file, which is under 4 GiB.
-    m.terminals.push(Terminal::expr(m.terminal_exprs.len() as u32));
-    m.terminal_exprs.push(e);
+    m.push_expr_terminal(e);
     Ok(rest)
 }
 

@@ -1550,3 +1550,31 @@ fn gate_terminals_keep_their_positions_however_far_from_the_gate() {
         assert_eq!(read, ["a", vector.as_str()], "{gate:.60}");
     }
 }
+
+#[test]
+fn gate_instance_names_keep_their_text_and_positions_however_far_from_the_gate() {
+    // Instance names are packed like terminals; long ones and those far below the keyword
+    // are kept another way. A duplicate names both places exactly, and cells keep the names.
+    let long = format!("g{}", "y".repeat(1500));
+    let cases: Vec<(String, String, (usize, usize))> = vec![
+        // (first gate, its name, the name's position; the duplicate follows on the next line)
+        ("  buf g (w0, a);\n".into(), "g".into(), (2, 7)),
+        (format!("  buf{}g (w0, a);\n", "\n".repeat(70)), "g".into(), (72, 1)),
+        (format!("  buf{}g (w0, a);\n", " ".repeat(70_000)), "g".into(), (2, 70_006)),
+        (format!("  buf {long} (w0, a);\n"), long.clone(), (2, 7)),
+        (format!("  buf \\{long}  (w0, a);\n"), long.clone(), (2, 7)),
+    ];
+    for (gate, name, (line, column)) in cases {
+        let head = "module m(input a, output y);\n";
+        let text = format!("{head}{gate}  buf {name} (w1, a);\n  buf (y, a);\nendmodule\n");
+        let text = text.replace(&format!("buf {name} (w1"), &format!("buf \\{name} (w1"));
+        let e = parse_err(&text);
+        assert!(e.message.contains("duplicate instance name"), "{e:.80}");
+        assert!(e.message.ends_with(&format!("(first defined at {line}:{column})")), "{e:.80}");
+        let n = parse(&text.replace(" (w1, a)", "_2 (w1, a)"));
+        let names: Vec<String> = n.cells().map(|c| n.cell(c).name.to_string()).collect();
+        for expected in [name.clone(), format!("{name}_2"), "prim_0".to_string()] {
+            assert!(names.contains(&expected), "{expected:.60}");
+        }
+    }
+}

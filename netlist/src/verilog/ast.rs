@@ -115,13 +115,15 @@ pub(super) enum Primitive {
     Switch(Kw),
 }
 
-/// A gate primitive instance: `and g1 (y, a, b);`.
+/// A gate primitive instance: `and g1 (y, a, b);`. 32 bytes: a large netlist is mostly these.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct GateInstance<'a> {
     /// The primitive.
     pub kind: Primitive,
-    /// The instance name, if written.
-    pub name: Option<Name<'a>>,
+    /// The instance name (see [`GateInstance::name`]): packed like a terminal, or
+    /// [`GateInstance::UNNAMED`], or [`GateInstance::LISTED`] with the index of the name in
+    /// [`Module::gate_names`].
+    name: PackedName,
     /// For unnamed instances: `N` of the generated name `prim_N`, unique in the module.
     pub generated_index: u32,
     /// Where the instance starts.
@@ -129,59 +131,131 @@ pub(super) struct GateInstance<'a> {
     /// The terminals in order (outputs first): this range of [`Module::terminals`] (one
     /// shared vector rather than a small allocation per gate).
     pub terminals: std::ops::Range<u32>,
+    /// Names borrow from the text.
+    text: std::marker::PhantomData<&'a str>,
 }
 
-impl GateInstance<'_> {
+impl<'a> GateInstance<'a> {
+    const UNNAMED: u32 = PackedName::marker(1);
+    const LISTED: u32 = PackedName::marker(2);
+
+    /// The instance of `kind` at `pos` with these `terminals`, named by the name token `name`
+    /// (if written) of `m`.
+    pub(super) fn new(
+        kind: Primitive,
+        name: Option<&Token>,
+        pos: SourcePos,
+        terminals: std::ops::Range<u32>,
+        m: &mut Module<'a>,
+    ) -> Self {
+        let name = match name {
+            None => PackedName { start: 0, packed: Self::UNNAMED },
+            Some(tok) => PackedName::new(tok, pos.line).unwrap_or_else(|| {
+                // Fewer names than bytes in the file, which is under 4 GiB.
+                let index = m.gate_names.len() as u32;
+                m.gate_names.push(Name { text: tok.text(m.text), pos: tok.pos() });
+                PackedName { start: index, packed: Self::LISTED }
+            }),
+        };
+        let text = std::marker::PhantomData;
+        GateInstance { kind, name, generated_index: 0, pos, terminals, text }
+    }
+
+    /// The instance name, if written; `m` is the module the instance is in.
+    pub(super) fn name(&self, m: &Module<'a>) -> Option<Name<'a>> {
+        self.name_in(m.text, &m.gate_names)
+    }
+
+    /// [`GateInstance::name`] from the module's text and [`Module::gate_names`].
+    pub(super) fn name_in(&self, text: &'a str, gate_names: &[Name<'a>]) -> Option<Name<'a>> {
+        match self.name.packed {
+            Self::UNNAMED => None,
+            Self::LISTED => gate_names.get(self.name.start as usize).copied(),
+            _ => Some(self.name.name(text, self.pos.line)),
+        }
+    }
+
+    /// Whether the instance has no name (see [`GateInstance::generated_index`]).
+    pub(super) fn is_unnamed(&self) -> bool {
+        self.name.packed == Self::UNNAMED
+    }
+
     /// The terminals in order (outputs first).
-    pub(super) fn terminals_of<'m, 'a>(&self, module: &'m Module<'a>) -> Terminals<'m, 'a> {
+    pub(super) fn terminals_of<'m>(&self, module: &'m Module<'a>) -> Terminals<'m, 'a> {
         let all = &module.terminals;
         let range = self.terminals.start as usize..self.terminals.end as usize;
         Terminals { module, terminals: all.get(range).unwrap_or(&[]), line: self.pos.line }
     }
 }
 
-/// A gate terminal. Nearly all are plain names, so those are kept in 8 bytes rather than as an
-/// [`Expr`]: the name's offset in the text, and packed in one `u32` its length, its line as
-/// lines below the gate's ([`GateInstance::pos`]) and its column. Anything else, and names
-/// whose position does not fit (very long names, very long lines), is an index into
-/// [`Module::terminal_exprs`] (see [`Module::push_name_terminal`]). On a million-gate netlist
-/// this saves over a hundred megabytes, which the reader would otherwise spend much of its
-/// time asking the system for.
+/// A plain name in 8 bytes, for the names a large netlist has several of per gate: its offset
+/// in the text, and packed in one `u32` its length, its line as lines below a line the owner
+/// knows (its gate's) and its column. Names whose position does not fit (1023 bytes or longer,
+/// 64 or more lines below, column above 65535) are kept another way by the owner; so are
+/// `packed` values with the longest length ([`PackedName::marker`]), which no name has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Terminal {
-    /// Byte offset of the name, or the index of the expression.
+struct PackedName {
+    /// Byte offset of the name (or what the owner keeps here instead).
     start: u32,
-    /// Length (the low [`Terminal::LEN_BITS`] bits), lines below the gate (the next
-    /// [`Terminal::BELOW_BITS`]) and column (the high 16 bits) of the name, or
-    /// [`Terminal::EXPR`].
+    /// Length (the low [`PackedName::LEN_BITS`] bits), lines below (the next
+    /// [`PackedName::BELOW_BITS`]) and column (the high 16 bits).
     packed: u32,
 }
 
-impl Terminal {
-    /// The `packed` of a terminal that is an expression (no name has the longest length).
-    const EXPR: u32 = u32::MAX;
+impl PackedName {
     const LEN_BITS: u32 = 10;
     const BELOW_BITS: u32 = 6;
+    const LEN_MASK: u32 = (1 << Self::LEN_BITS) - 1;
 
-    /// The terminal that is the name token `tok` of a gate that starts on line `line`, if its
-    /// position fits.
-    fn name(tok: &Token, line: u32) -> Option<Self> {
+    /// Marker `k` (below 2^22): a `packed` value that is no name.
+    const fn marker(k: u32) -> u32 {
+        Self::LEN_MASK | k << Self::LEN_BITS
+    }
+
+    /// The name token `tok`, below line `line`, if its position fits.
+    fn new(tok: &Token, line: u32) -> Option<Self> {
         let len = tok.end - tok.start;
         let below = tok.line.checked_sub(line)?;
-        let fits = len < (1 << Self::LEN_BITS) - 1
+        let fits = len < Self::LEN_MASK
             && below < 1 << Self::BELOW_BITS
             && tok.column <= u32::from(u16::MAX);
         let packed = len | below << Self::LEN_BITS | tok.column << 16;
-        fits.then_some(Terminal { start: tok.start, packed })
+        fits.then_some(PackedName { start: tok.start, packed })
     }
 
+    /// Whether this is a name rather than a marker.
+    fn is_name(&self) -> bool {
+        self.packed & Self::LEN_MASK != Self::LEN_MASK
+    }
+
+    /// The name in `text`, below line `line`.
+    fn name<'a>(&self, text: &'a str, line: u32) -> Name<'a> {
+        let len = self.packed & Self::LEN_MASK;
+        let below = self.packed >> Self::LEN_BITS & ((1 << Self::BELOW_BITS) - 1);
+        let range = self.start as usize..(self.start + len) as usize;
+        Name {
+            text: text.get(range).unwrap_or(""),
+            pos: SourcePos { line: line + below, column: self.packed >> 16 },
+        }
+    }
+}
+
+/// A gate terminal. Nearly all are plain names, so those are kept in 8 bytes rather than as an
+/// [`Expr`]: a [`PackedName`] below the gate's line ([`GateInstance::pos`]). Anything else, and
+/// names whose position does not fit, is an index into [`Module::terminal_exprs`] (see
+/// [`Module::push_name_terminal`]). On a million-gate netlist this saves over a hundred
+/// megabytes, which the reader would otherwise spend much of its time asking the system for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Terminal(PackedName);
+
+impl Terminal {
     /// A terminal that is expression `index` of [`Module::terminal_exprs`].
     fn expr(index: u32) -> Self {
-        Terminal { start: index, packed: Terminal::EXPR }
+        Terminal(PackedName { start: index, packed: PackedName::marker(1) })
     }
 
     fn is_name(&self) -> bool {
-        self.packed != Terminal::EXPR
+        self.0.is_name()
     }
 }
 
@@ -237,7 +311,7 @@ impl<'m, 'a> Terminals<'m, 'a> {
     pub(super) fn get(&self, k: usize) -> Cow<'m, Expr<'a>> {
         let t = self.terminals[k];
         if !t.is_name() {
-            return Cow::Borrowed(&self.module.terminal_exprs[t.start as usize]);
+            return Cow::Borrowed(&self.module.terminal_exprs[t.0.start as usize]);
         }
         Cow::Owned(Expr::Ident(self.name(t)))
     }
@@ -249,13 +323,7 @@ impl<'m, 'a> Terminals<'m, 'a> {
     }
 
     fn name(&self, t: Terminal) -> Name<'a> {
-        let len = t.packed & ((1 << Terminal::LEN_BITS) - 1);
-        let below = t.packed >> Terminal::LEN_BITS & ((1 << Terminal::BELOW_BITS) - 1);
-        let range = t.start as usize..(t.start + len) as usize;
-        Name {
-            text: self.module.text.get(range).unwrap_or(""),
-            pos: SourcePos { line: self.line + below, column: t.packed >> 16 },
-        }
+        t.0.name(self.module.text, self.line)
     }
 }
 
@@ -302,7 +370,7 @@ pub(super) struct Assign<'a> {
 }
 
 /// A module item that makes logic. Assignments and instances are kept in their own vectors
-/// of the module, so that an item is the size of a gate primitive (48 bytes rather than 120).
+/// of the module, so that an item is the size of a gate primitive (32 bytes rather than 120).
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Item<'a> {
     /// `assign`: this index of [`Module::assigns`].
@@ -312,6 +380,9 @@ pub(super) enum Item<'a> {
     /// A module or cell instance: this index of [`Module::instances`].
     Instance(u32),
 }
+
+// A million-gate netlist is a million items: keep them small.
+const _: () = assert!(std::mem::size_of::<Item<'static>>() <= 32);
 
 /// `always @(posedge CK) Q <= D;`, the one behavioural form the reader understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -354,6 +425,8 @@ pub(super) struct Module<'a> {
     pub terminals: Vec<Terminal>,
     /// The terminals that are not plain names.
     pub terminal_exprs: Vec<Expr<'a>>,
+    /// The names of gate instances that cannot be kept in 8 bytes (see [`PackedName`]).
+    pub gate_names: Vec<Name<'a>>,
     /// The whole text of the file the module is in (terminals hold spans of it).
     pub text: &'a str,
     /// The first behavioural construct (`always`, `initial`, `reg`, ...) and what it was.
@@ -398,8 +471,8 @@ impl<'a> Module<'a> {
     /// Appends the terminal that is the name token `tok` of a gate that starts on line `line`
     /// (see [`Terminal`]).
     pub(super) fn push_name_terminal(&mut self, tok: &Token, line: u32) {
-        match Terminal::name(tok, line) {
-            Some(t) => self.terminals.push(t),
+        match PackedName::new(tok, line) {
+            Some(name) => self.terminals.push(Terminal(name)),
             None => {
                 let name = Name { text: tok.text(self.text), pos: tok.pos() };
                 self.push_expr_terminal(Expr::Ident(name));

@@ -615,7 +615,7 @@ impl<'a, 'o> Elaborator<'a, 'o> {
         t: Terminals<'_, 'a>,
         known: &[Ahead],
     ) -> Result<(), ParseError> {
-        let name = match g.name {
+        let name = match g.name(self.modules[scope.module]) {
             Some(n) => self.instance_name(scope, n.text),
             None => compact_str::format_compact!("{}prim_{}", scope.prefix, g.generated_index),
         };

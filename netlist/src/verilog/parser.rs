@@ -83,6 +83,7 @@ fn module<'a>(
         instances: Vec::new(),
         terminals: Vec::new(),
         terminal_exprs: Vec::new(),
+        gate_names: Vec::new(),
         text: i.source_text(),
         behavioural: None,
         switch_level: None,
@@ -125,8 +126,10 @@ fn finish_module<'a>(i: Input<'a>, m: &mut Module<'a>) -> Result<(), nom::Err<Sy
     use std::hash::BuildHasher;
     // Taken out while the items are renamed, and put back.
     let instances = std::mem::take(&mut m.instances);
+    let gate_names = std::mem::take(&mut m.gate_names);
+    let text = m.text;
     let name_of = |item: &Item<'a>| match item {
-        Item::Gate(g) => g.name,
+        Item::Gate(g) => g.name_in(text, &gate_names),
         Item::Instance(k) => Some(instances[*k as usize].name),
         Item::Assign(_) => None,
     };
@@ -194,17 +197,20 @@ fn finish_module<'a>(i: Input<'a>, m: &mut Module<'a>) -> Result<(), nom::Err<Sy
             .filter(|t| t.starts_with("prim_"))
             .collect();
         let mut next = 0u32;
-        for item in &mut m.items {
-            if let Item::Gate(g @ GateInstance { name: None, .. }) = item {
-                while taken.contains(format!("prim_{next}").as_str()) {
-                    next += 1;
-                }
-                g.generated_index = next;
+        let unnamed = m.items.iter_mut().filter_map(|item| match item {
+            Item::Gate(g) if g.is_unnamed() => Some(g),
+            _ => None,
+        });
+        for g in unnamed {
+            while taken.contains(format!("prim_{next}").as_str()) {
                 next += 1;
             }
+            g.generated_index = next;
+            next += 1;
         }
     }
     m.instances = instances;
+    m.gate_names = gate_names;
     Ok(())
 }
 
@@ -742,13 +748,10 @@ fn is_strength(i: &Input<'_>) -> bool {
 /// would have.
 fn simple_gate<'a>(i: &mut Input<'a>, kind: Primitive, pos: SourcePos, m: &mut Module<'a>) -> bool {
     let mut t = i.peek();
-    let name = if t.is_name() {
-        let name = Name { text: i.text(&t), pos: t.pos() };
+    let name = t.is_name().then_some(t);
+    if name.is_some() {
         t = i.advance();
-        Some(name)
-    } else {
-        None
-    };
+    }
     if t.kind != Tok::LParen {
         return false;
     }
@@ -768,13 +771,8 @@ fn simple_gate<'a>(i: &mut Input<'a>, kind: Primitive, pos: SourcePos, m: &mut M
         m.terminal_exprs.truncate(first_expr);
         return false;
     };
-    m.items.push(Item::Gate(GateInstance {
-        kind,
-        name,
-        generated_index: 0,
-        pos,
-        terminals: start..end,
-    }));
+    let gate = GateInstance::new(kind, name.as_ref(), pos, start..end, m);
+    m.items.push(Item::Gate(gate));
     i.advance();
     true
 }
@@ -815,6 +813,7 @@ fn gate_instantiation<'a>(
         // The first instance is placed at the keyword, later ones where they start.
         let inst_pos = if first { pos } else { i.peek().pos() };
         first = false;
+        let name_token = i.peek();
         let (rest, name) = opt(identifier)(i)?;
         if at(&rest, Tok::LBracket) {
             return fatal(rest, "arrays of instances are not supported").map(|(i, ())| i);
@@ -833,13 +832,9 @@ fn gate_instantiation<'a>(
         else {
             return fatal(rest, "too many gate terminals in one module").map(|(i, ())| i);
         };
-        m.items.push(Item::Gate(GateInstance {
-            kind,
-            name,
-            generated_index: 0,
-            pos: inst_pos,
-            terminals: start..end,
-        }));
+        let name = name.map(|_| name_token);
+        let gate = GateInstance::new(kind, name.as_ref(), inst_pos, start..end, m);
+        m.items.push(Item::Gate(gate));
         match list_step(rest)? {
             ListStep::Next(next) => i = next,
             ListStep::End(after) => return Ok(after),

@@ -611,46 +611,34 @@ impl<'a> Source<'a> {
         close: u8,
         mut name: impl FnMut(Token),
     ) -> Option<Cursor> {
-        let bytes = self.text.as_bytes();
-        let (mut at, mut line, mut column) = (from.offset as usize, from.line, from.column);
-        let blanks = |at: &mut usize, line: &mut u32, column: &mut u32| loop {
-            match bytes.get(*at) {
-                Some(b' ' | b'\t' | b'\r') => *column += 1,
-                Some(b'\n') => {
-                    *line += 1;
-                    *column = 1;
-                }
-                _ => break,
-            }
-            *at += 1;
-        };
+        let mut bytes = PlainBytes::new(self.text, from);
         loop {
-            blanks(&mut at, &mut line, &mut column);
-            let start = at;
-            if !is_ident_start(*bytes.get(start)?) {
-                return None;
-            }
-            at = bytes[start + 1..]
-                .iter()
-                .position(|&b| !is_ident_char(b))
-                .map_or(bytes.len(), |p| start + 1 + p);
-            // Identifier bytes are ASCII, so both ends are character boundaries.
-            if Kw::from_word(&self.text[start..at]).is_some() {
-                return None;
-            }
-            name(Token { kind: Tok::Ident, start: start as u32, end: at as u32, line, column });
-            column += (at - start) as u32;
-            blanks(&mut at, &mut line, &mut column);
-            let b = *bytes.get(at)?;
-            at += 1;
-            column += 1;
-            if b == close {
-                return Some(Cursor { offset: at as u32, line, column });
-            }
-            if b != sep {
-                return None;
+            name(bytes.name()?);
+            match bytes.byte()? {
+                b if b == close => return Some(bytes.cursor()),
+                b if b == sep => {}
+                _ => return None,
             }
         }
+    }
+
+    /// Reads what follows a gate primitive's keyword up to its terminal list, `[name] (`,
+    /// straight from the bytes at `from` like [`Source::plain_names`]: the instance name, if
+    /// written, and the cursor after `(`. `None` for anything else (strengths, delays, escaped
+    /// names, comments, ...).
+    pub(super) fn plain_gate_head(&self, from: Cursor) -> Option<(Option<Token>, Cursor)> {
+        let mut bytes = PlainBytes::new(self.text, from);
+        let name = match bytes.peek_byte()? {
+            b'(' => None,
+            _ => Some(bytes.name()?),
+        };
+        (bytes.byte()? == b'(').then(|| (name, bytes.cursor()))
+    }
+
+    /// The cursor after the byte `byte` at `from`, after blanks, if that is what is there.
+    pub(super) fn plain_byte(&self, from: Cursor, byte: u8) -> Option<Cursor> {
+        let mut bytes = PlainBytes::new(self.text, from);
+        (bytes.byte()? == byte).then(|| bytes.cursor())
     }
 
     /// The lexical error lexing reached, if any.
@@ -669,6 +657,84 @@ impl<'a> Source<'a> {
             self.notes.borrow_mut().push((pos, message));
             self.noted_to.set(offset as u32 + 1);
         }
+    }
+}
+
+/// A position in the text for the byte-level readers of [`Source::plain_names`]: only blanks
+/// (space, tab, carriage return, line feed) and plain identifiers, with the line and column
+/// kept as the lexer keeps them.
+struct PlainBytes<'a> {
+    bytes: &'a [u8],
+    text: &'a str,
+    at: usize,
+    line: u32,
+    column: u32,
+}
+
+impl<'a> PlainBytes<'a> {
+    #[inline]
+    fn new(text: &'a str, from: Cursor) -> Self {
+        let (at, line, column) = (from.offset as usize, from.line, from.column);
+        PlainBytes { bytes: text.as_bytes(), text, at, line, column }
+    }
+
+    #[inline]
+    fn cursor(&self) -> Cursor {
+        Cursor { offset: self.at as u32, line: self.line, column: self.column }
+    }
+
+    #[inline]
+    fn skip_blanks(&mut self) {
+        loop {
+            match self.bytes.get(self.at) {
+                Some(b' ' | b'\t' | b'\r') => self.column += 1,
+                Some(b'\n') => {
+                    self.line += 1;
+                    self.column = 1;
+                }
+                _ => return,
+            }
+            self.at += 1;
+        }
+    }
+
+    /// The byte after blanks, not moving past it; `None` at the end of the text.
+    #[inline]
+    fn peek_byte(&mut self) -> Option<u8> {
+        self.skip_blanks();
+        self.bytes.get(self.at).copied()
+    }
+
+    /// The byte after blanks, moving past it (which must then be a one-column character, as
+    /// the punctuation callers look for is); `None` at the end of the text.
+    #[inline]
+    fn byte(&mut self) -> Option<u8> {
+        let b = self.peek_byte()?;
+        self.at += 1;
+        self.column += 1;
+        Some(b)
+    }
+
+    /// The plain identifier after blanks as the lexer's token, moving past it; `None` when
+    /// something else is there, a keyword included.
+    #[inline]
+    fn name(&mut self) -> Option<Token> {
+        if !is_ident_start(self.peek_byte()?) {
+            return None;
+        }
+        let start = self.at;
+        let end = self.bytes[start + 1..]
+            .iter()
+            .position(|&b| !is_ident_char(b))
+            .map_or(self.bytes.len(), |p| start + 1 + p);
+        // Identifier bytes are ASCII, so both ends are character boundaries.
+        if Kw::from_word(&self.text[start..end]).is_some() {
+            return None;
+        }
+        let (line, column) = (self.line, self.column);
+        self.column += (end - start) as u32;
+        self.at = end;
+        Some(Token { kind: Tok::Ident, start: start as u32, end: end as u32, line, column })
     }
 }
 

@@ -406,10 +406,8 @@ fn simple_item<'a>(i: &mut Input<'a>, m: &mut Module<'a>) -> bool {
     let Tok::Kw(k) = keyword.kind else { return false };
     let read = if let Some((kind, what)) = net_kind(keyword.kind) {
         note_net_kind(m, kind, what, keyword.pos());
-        i.advance();
         simple_net_declaration(i, kind, m)
     } else if let Some(p) = primitive(k).filter(|p| !matches!(p, Primitive::Switch(_))) {
-        i.advance();
         simple_gate(i, p, keyword.pos(), m)
     } else {
         return false;
@@ -548,7 +546,7 @@ fn port_declaration<'a>(
     }
 }
 
-/// `wire a, b;` with plain names only (after the net kind keyword), read like [`simple_gate`]:
+/// `wire a, b;` with plain names only (`i` at the net kind keyword), read like [`simple_gate`]:
 /// netlists declare a wire per net. Names of kind `wire` go to [`Module::wires`], others to
 /// [`Module::decls`]. Whether it was that; if not, nothing was added (and `i` moved on), and
 /// [`net_declaration`] reads the statement.
@@ -556,13 +554,13 @@ fn simple_net_declaration<'a>(i: &mut Input<'a>, kind: NetKind, m: &mut Module<'
     let (first_decl, first_wire) = (m.decls.len(), m.wires.len());
     let text = i.source_text();
     // Straight from the bytes; failing that, token by token.
-    if i.plain_names_here(b',', b';', |t| declare_plain(m, kind, text, &t)) {
+    if i.plain_names_after(b',', b';', |t| declare_plain(m, kind, text, &t)) {
         return true;
     }
     // Names passed already are declared again.
     m.decls.truncate(first_decl);
     m.wires.truncate(first_wire);
-    let mut t = i.peek();
+    let mut t = i.advance();
     while t.is_name() {
         declare_plain(m, kind, text, &t);
         match i.advance().kind {
@@ -739,31 +737,42 @@ fn is_strength(i: &Input<'_>) -> bool {
     }
 }
 
-/// The commonest gate statement, `and [name] (y, a, b);` with plain names only (after the
-/// keyword), read without nom's machinery (the terminal list straight from the bytes when it
-/// holds nothing but names and blanks, else token by token): the statement that makes up most
-/// of a large netlist. Whether it was that; if not, nothing was added to the module (and `i`
-/// moved on), for any other shape (strengths, delays, selects or expressions, several
-/// instances, errors), which [`gate_instantiation`] then reads, producing the same item this
-/// would have.
+/// The commonest gate statement, `and [name] (y, a, b);` with plain names only (`i` at the
+/// keyword, which is at `pos`), read without nom's machinery: the statement that makes up most
+/// of a large netlist. Straight from the bytes when it holds nothing but names, punctuation
+/// and blanks, else token by token. Whether it was that; if not, nothing was added to the
+/// module (and `i` moved on), for any other shape (strengths, delays, selects or expressions,
+/// several instances, errors), which [`gate_instantiation`] then reads, producing the same
+/// item this would have.
 fn simple_gate<'a>(i: &mut Input<'a>, kind: Primitive, pos: SourcePos, m: &mut Module<'a>) -> bool {
-    let mut t = i.peek();
-    let name = t.is_name().then_some(t);
-    if name.is_some() {
-        t = i.advance();
-    }
-    if t.kind != Tok::LParen {
-        return false;
-    }
     let (first, first_expr) = (m.terminals.len(), m.terminal_exprs.len());
-    // The terminals straight from the bytes; failing that, token by token.
     let name_terminal = |m: &mut Module<'a>, t: &Token| m.push_name_terminal(t, pos.line);
-    let parsed = if i.plain_names_after(b',', b')', |t| name_terminal(m, &t)) {
-        i.peek().kind == Tok::Semi
-    } else {
-        m.terminals.truncate(first);
-        m.terminal_exprs.truncate(first_expr);
-        terminals_token_by_token(i, pos.line, m)
+    let (name, parsed) = match i.plain_gate_after(|t| name_terminal(m, &t)) {
+        Some(name) => (name, true),
+        None => {
+            m.terminals.truncate(first);
+            m.terminal_exprs.truncate(first_expr);
+            let mut t = i.advance();
+            let name = t.is_name().then_some(t);
+            if name.is_some() {
+                t = i.advance();
+            }
+            // The terminals straight from the bytes; failing that, token by token.
+            let parsed = if t.kind != Tok::LParen {
+                false
+            } else if i.plain_names_after(b',', b')', |t| name_terminal(m, &t)) {
+                i.peek().kind == Tok::Semi
+            } else {
+                m.terminals.truncate(first);
+                m.terminal_exprs.truncate(first_expr);
+                terminals_token_by_token(i, pos.line, m)
+            };
+            if parsed {
+                // Past the `;`.
+                i.advance();
+            }
+            (name, parsed)
+        }
     };
     let range = (u32::try_from(first), u32::try_from(m.terminals.len()));
     let (true, Ok(start), Ok(end)) = (parsed, range.0, range.1) else {
@@ -773,7 +782,6 @@ fn simple_gate<'a>(i: &mut Input<'a>, kind: Primitive, pos: SourcePos, m: &mut M
     };
     let gate = GateInstance::new(kind, name.as_ref(), pos, start..end, m);
     m.items.push(Item::Gate(gate));
-    i.advance();
     true
 }
 

@@ -104,16 +104,20 @@ impl<'a> Input<'a> {
         }
     }
 
-    /// [`Input::plain_names_after`] for a list that starts with the current token, an
-    /// identifier.
-    pub(super) fn plain_names_here(&mut self, sep: u8, close: u8, name: impl FnMut(Token)) -> bool {
-        if self.tok.kind != Tok::Ident {
-            return false;
-        }
-        match self.source.plain_names(self.tok.cursor(), sep, close, name) {
-            Some(after) => self.resume(after),
-            None => false,
-        }
+    /// Reads the rest of a gate statement after the current token (its keyword),
+    /// `[name] (a, b, ...);` with plain names and blanks only, straight from the bytes (see
+    /// [`Source::plain_gate_head`]), passing the terminals to `terminal`, and moves past `;`:
+    /// the instance name, if written. `None`, with the input unmoved (terminals may have been
+    /// passed already), when the statement is not that simple.
+    pub(super) fn plain_gate_after(
+        &mut self,
+        terminal: impl FnMut(Token),
+    ) -> Option<Option<Token>> {
+        let (name, open) = self.source.plain_gate_head(self.after)?;
+        let close = self.source.plain_names(open, b',', b')', terminal)?;
+        let after = self.source.plain_byte(close, b';')?;
+        self.resume(after);
+        Some(name)
     }
 
     /// Moves to the token after `cursor`; `true`.

@@ -532,8 +532,11 @@ fn gsclib_functions_library() {
     assert_eq!(gate_count(lib, "OAI33X1"), 3);
 }
 
+/// `read_liberty` on the gzipped vendor file reads the same library as `Library::parse` on its
+/// text. The times are printed for information (`--nocapture`); speed is measured by benches,
+/// not asserted here.
 #[test]
-fn sky130_parses_fast() {
+fn sky130_reads_the_same_gzipped_or_plain() {
     use std::io::Read;
     let Some(dir) = cells_dir() else { return };
     let path = dir.join("sky130hd/sky130hd_tt.lib.gz");
@@ -549,13 +552,15 @@ fn sky130_parses_fast() {
     let start = Instant::now();
     let again = Library::parse(&text, "sky130.lib").unwrap();
     let parse = start.elapsed();
-    assert_eq!(again.len(), 428);
+    assert_eq!(again.name(), library.name());
+    assert_eq!(again.len(), library.len());
+    for (a, b) in library.cells().zip(again.cells()) {
+        assert_eq!(format!("{a:?}"), format!("{b:?}"), "cell {}", a.name());
+    }
     eprintln!(
         "sky130 ({} bytes): read_liberty (gunzip + parse) {total:?}, Library::parse {parse:?}",
         text.len()
     );
-    // Generous bound for a loaded machine; see the printed times for the real figure.
-    assert!(total.as_secs_f64() < 5.0, "took {total:?}");
 }
 
 #[test]
